@@ -1,0 +1,1 @@
+"""Build-time tooling: upstream OpenAPI -> spec/ (extract) -> generated code (generate)."""

@@ -1,0 +1,144 @@
+"""Extract the Responses protocol from an upstream OpenAPI file into spec/openapi.json.
+
+Keeps the GA ``/responses*`` operations and every component schema reachable from them, drops the
+upstream's prose (descriptions, examples, docs metadata), then applies ``spec/overlay.yaml``.
+Output is deterministic: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from codegen.overlay import apply_overlay, load_overlay
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_UPSTREAM = ROOT.parent / "shared" / "reference" / "openai-openapi.json"
+SPEC_DIR = ROOT / "spec"
+
+# Keys that carry prose or vendor documentation metadata, never wire facts.
+PROSE_KEYS = {
+    "description",
+    "summary",
+    "title",
+    "example",
+    "examples",
+    "externalDocs",
+    "x-oaiMeta",
+    "x-oaiExpandable",
+    "x-oaiTypeLabel",
+    "x-stainless-skip",
+    "x-stainless-const",
+    "x-stainless-naming",
+    "x-stainless-go-variant-constructor",
+    "deprecated-message",
+}
+
+
+def is_responses_path(path: str) -> bool:
+    """GA operations only: the beta mirror paths carry a query string in their key."""
+    return (path == "/responses" or path.startswith("/responses/")) and "?" not in path
+
+
+# Mappings whose keys are names (a property called "title" is data, not prose).
+NAME_MAPPINGS = {"properties", "patternProperties", "schemas", "responses", "paths", "content", "headers", "$defs"}
+
+
+def strip_prose(node, keys_are_names: bool = False):
+    if isinstance(node, dict):
+        return {
+            k: strip_prose(v, k in NAME_MAPPINGS and not keys_are_names)
+            for k, v in node.items()
+            if keys_are_names or k not in PROSE_KEYS
+        }
+    if isinstance(node, list):
+        return [strip_prose(v) for v in node]
+    return node
+
+
+def refs_in(node, found: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            found.add(ref)
+        for v in node.values():
+            refs_in(v, found)
+    elif isinstance(node, list):
+        for v in node:
+            refs_in(v, found)
+
+
+def resolve_pointer(doc, ref: str):
+    node = doc
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def reachable_components(upstream: dict, roots) -> dict[str, dict[str, object]]:
+    """Every component (schemas, responses, parameters...) reachable from ``roots``."""
+    pending: set[str] = set()
+    refs_in(roots, pending)
+    seen: set[str] = set()
+    while pending:
+        ref = pending.pop()
+        if ref in seen or not ref.startswith("#/components/"):
+            continue
+        seen.add(ref)
+        refs_in(resolve_pointer(upstream, ref), pending)
+    out: dict[str, dict[str, object]] = {}
+    for ref in sorted(seen):
+        _, _, section, name = ref.split("/", 3)
+        out.setdefault(section, {})[name] = resolve_pointer(upstream, ref)
+    return out
+
+
+def extract(upstream: dict) -> dict:
+    paths = {p: v for p, v in upstream["paths"].items() if is_responses_path(p)}
+    components = reachable_components(upstream, paths)
+    # The stream-event union is named by the create operation's event-stream body; make sure
+    # every member is kept even if an upstream revision stops referencing some of them elsewhere.
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "Responses protocol (responsekit)", "version": upstream["info"]["version"]},
+        "paths": paths,
+        "components": {section: dict(sorted(items.items())) for section, items in sorted(components.items())},
+    }
+    return strip_prose(spec)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build(upstream_path: Path, overlay_path: Path) -> dict:
+    upstream = json.loads(upstream_path.read_text())
+    spec = extract(upstream)
+    apply_overlay(spec, load_overlay(overlay_path))
+    spec["info"]["x-upstream-sha256"] = sha256_of(upstream_path)
+    return spec
+
+
+def dump(spec: dict) -> str:
+    return json.dumps(spec, indent=1, ensure_ascii=False) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--upstream", type=Path, default=DEFAULT_UPSTREAM)
+    parser.add_argument("--overlay", type=Path, default=SPEC_DIR / "overlay.yaml")
+    parser.add_argument("--out", type=Path, default=SPEC_DIR / "openapi.json")
+    args = parser.parse_args(argv)
+    spec = build(args.upstream, args.overlay)
+    args.out.write_text(dump(spec))
+    schemas = spec["components"]["schemas"]
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}: "
+          f"{len(spec['paths'])} paths, {len(schemas)} schemas", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

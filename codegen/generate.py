@@ -1,0 +1,126 @@
+"""Generate code from spec/openapi.json: pydantic models and the typed emit_* builder methods.
+
+    python -m codegen.generate           # write the generated files
+    python -m codegen.generate --check   # fail if the committed files differ from a fresh run
+
+Both outputs are deterministic (same spec, same bytes) and start with a header naming their source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from codegen.builders import render_builders
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "spec" / "openapi.json"
+MODELS_OUT = ROOT / "src" / "responsekit" / "models" / "_generated.py"
+BUILDERS_OUT = ROOT / "src" / "responsekit" / "streaming" / "_generated_builders.py"
+DATAMODEL_CODEGEN_VERSION = "0.89.0"
+
+# Options pinned here, not on a command line, so every run is the same run.
+DATAMODEL_OPTIONS = [
+    "--input-file-type", "openapi",
+    "--openapi-scopes", "schemas", "paths",
+    "--output-model-type", "pydantic_v2.BaseModel",
+    "--target-python-version", "3.10",
+    "--use-annotated",
+    "--field-constraints",
+    "--use-union-operator",
+    "--use-standard-collections",
+    "--enum-field-as-literal", "all",
+    "--use-one-literal-as-default",
+    "--use-double-quotes",
+    "--disable-timestamp",
+    # Requests must survive protocol growth: unknown fields are kept, not rejected.
+    "--extra-fields", "allow",
+    "--formatters", "ruff-format",
+]
+
+
+def header(kind: str, spec_bytes: bytes) -> str:
+    digest = hashlib.sha256(spec_bytes).hexdigest()
+    return (
+        f"# GENERATED FILE: DO NOT EDIT. {kind}\n"
+        f"# Source: spec/openapi.json (sha256 {digest}), by `make codegen` (codegen/generate.py).\n"
+        "# To change it, edit spec/overlay.yaml, codegen/builders.yaml or codegen/templates/, then\n"
+        "# run `make codegen`.\n"
+    )
+
+
+def check_tool_version() -> None:
+    from importlib.metadata import version
+
+    found = version("datamodel-code-generator")
+    if found != DATAMODEL_CODEGEN_VERSION:
+        sys.exit(
+            f"codegen needs datamodel-code-generator=={DATAMODEL_CODEGEN_VERSION} (found {found}); "
+            "run `make install`"
+        )
+
+
+def render_models(spec_bytes: bytes) -> str:
+    check_tool_version()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "models.py"
+        cmd = [sys.executable, "-m", "datamodel_code_generator", "--input", str(SPEC), "--output", str(out)]
+        proc = subprocess.run(cmd + DATAMODEL_OPTIONS, capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit(f"datamodel-codegen failed:\n{proc.stderr}")
+        body = out.read_text()
+    # Drop the tool's own header (it names a temporary path); ours names the real source.
+    lines = body.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return header("Protocol models (pydantic v2).", spec_bytes) + "".join(lines)
+
+
+def ruff_format(source: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--line-length", "110", "--stdin-filename", "gen.py", "-"],
+        input=source, capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"ruff format failed on generated builders:\n{proc.stderr}")
+    return proc.stdout
+
+
+def outputs() -> dict[Path, str]:
+    spec_bytes = SPEC.read_bytes()
+    return {
+        MODELS_OUT: render_models(spec_bytes),
+        BUILDERS_OUT: header("Typed emit_* methods, one per stream event type.", spec_bytes)
+        + ruff_format(render_builders(spec_bytes)),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in outputs().items():
+        rel = path.relative_to(ROOT)
+        current = path.read_text() if path.exists() else ""
+        if args.check:
+            if current != text:
+                stale.append(rel)
+                diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(rel), "regenerated", lineterm="")
+                print("\n".join(list(diff)[:40]))
+        elif current != text:
+            path.write_text(text)
+            print(f"wrote {rel}", file=sys.stderr)
+    if stale:
+        print(f"generated code is stale: {', '.join(map(str, stale))}; run `make codegen`", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,13 @@
+"""The protocol's models, generated from spec/openapi.json (see ``_generated.py``; never edit it).
+
+The names users reach for are re-exported here; every generated model is available as
+``responsekit.models.<Name>``.
+"""
+
+from responsekit.models._generated import *  # noqa: F403
+from responsekit.models._generated import CreateResponse, OutputItem, Response, ResponseStreamEvent
+
+#: The response object (the peer package calls it ResponseObject).
+ResponseObject = Response
+
+__all__ = ["CreateResponse", "OutputItem", "Response", "ResponseObject", "ResponseStreamEvent"]

@@ -1,0 +1,4285 @@
+# GENERATED FILE: DO NOT EDIT. Protocol models (pydantic v2).
+# Source: spec/openapi.json (sha256 4bfbfb2d39591118bf3a95ff6da693715fe2e63f1c5855f2ec36858257199dc3), by `make codegen` (codegen/generate.py).
+# To change it, edit spec/overlay.yaml, codegen/builders.yaml or codegen/templates/, then
+# run `make codegen`.
+
+from __future__ import annotations
+from typing import Annotated, Any, Literal
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, RootModel, StringConstraints
+from typing_extensions import TypeAliasType
+
+
+class ApplyPatchCallOutputStatus(RootModel[Literal["completed", "failed"]]):
+    root: Literal["completed", "failed"]
+
+
+class ApplyPatchCallOutputStatusParam(RootModel[Literal["completed", "failed"]]):
+    root: Literal["completed", "failed"]
+
+
+class ApplyPatchCallStatus(RootModel[Literal["in_progress", "completed"]]):
+    root: Literal["in_progress", "completed"]
+
+
+class ApplyPatchCallStatusParam(RootModel[Literal["in_progress", "completed"]]):
+    root: Literal["in_progress", "completed"]
+
+
+class ApplyPatchCreateFileOperation(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["create_file"] = "create_file"
+    path: str
+    diff: str
+
+
+class ApplyPatchCreateFileOperationParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["create_file"] = "create_file"
+    path: Annotated[str, Field(min_length=1)]
+    diff: Annotated[str, Field(max_length=10485760)]
+
+
+class ApplyPatchDeleteFileOperation(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["delete_file"] = "delete_file"
+    path: str
+
+
+class ApplyPatchDeleteFileOperationParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["delete_file"] = "delete_file"
+    path: Annotated[str, Field(min_length=1)]
+
+
+class Output(RootModel[str]):
+    root: Annotated[str, Field(max_length=10485760)]
+
+
+class ApplyPatchUpdateFileOperation(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["update_file"] = "update_file"
+    path: str
+    diff: str
+
+
+class ApplyPatchUpdateFileOperationParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["update_file"] = "update_file"
+    path: Annotated[str, Field(min_length=1)]
+    diff: Annotated[str, Field(max_length=10485760)]
+
+
+class ApproximateLocation(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["approximate"] = "approximate"
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    timezone: str | None = None
+
+
+class CallableToolAllowedCaller(RootModel[Literal["direct", "programmatic"]]):
+    root: Literal["direct", "programmatic"]
+
+
+class ClickButtonType(RootModel[Literal["left", "right", "wheel", "back", "forward"]]):
+    root: Literal["left", "right", "wheel", "back", "forward"]
+
+
+class ClickParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["click"] = "click"
+    button: ClickButtonType
+    x: int
+    y: int
+    keys: list[str] | None = None
+
+
+class CodeInterpreterOutputImage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["image"] = "image"
+    url: AnyUrl
+
+
+class CodeInterpreterOutputLogs(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["logs"] = "logs"
+    logs: str
+
+
+class AllowedCallers(RootModel[list[CallableToolAllowedCaller]]):
+    root: Annotated[list[CallableToolAllowedCaller], Field(min_length=1)]
+
+
+class Outputs(RootModel[CodeInterpreterOutputLogs | CodeInterpreterOutputImage]):
+    root: Annotated[
+        CodeInterpreterOutputLogs | CodeInterpreterOutputImage,
+        Field(discriminator="type"),
+    ]
+
+
+class CodeInterpreterToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["code_interpreter_call"] = "code_interpreter_call"
+    id: str
+    status: Literal["in_progress", "completed", "incomplete", "interpreting", "failed"]
+    container_id: str
+    code: str | None
+    outputs: list[Outputs] | None
+
+
+class Input(RootModel[str]):
+    root: Annotated[str, Field(max_length=10485760)]
+
+
+class PromptCacheKey(RootModel[str]):
+    root: Annotated[str, Field(max_length=64)]
+
+
+class CompactionBody(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["compaction"] = "compaction"
+    id: str
+    encrypted_content: str
+    created_by: str | None = None
+
+
+class CompactionSummaryItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    type: Literal["compaction"] = "compaction"
+    encrypted_content: Annotated[str, Field(max_length=20971520)]
+
+
+class CompactionTriggerItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["compaction_trigger"] = "compaction_trigger"
+
+
+class ComparisonFilter(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["ComparisonFilter"] = "ComparisonFilter"
+    key: str
+    value: str | float | bool | list[str | float]
+
+
+class ComputerCallOutputStatus(RootModel[Literal["completed", "incomplete", "failed"]]):
+    root: Literal["completed", "incomplete", "failed"]
+
+
+class ComputerCallSafetyCheckParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    code: str | None = None
+    message: str | None = None
+
+
+class ComputerEnvironment(
+    RootModel[Literal["windows", "mac", "linux", "ubuntu", "browser"]]
+):
+    root: Literal["windows", "mac", "linux", "ubuntu", "browser"]
+
+
+class ComputerScreenshotImage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["computer_screenshot"] = "computer_screenshot"
+    image_url: AnyUrl | None = None
+    file_id: str | None = None
+
+
+class ComputerTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["computer"] = "computer"
+
+
+class ComputerToolCallOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["computer_call_output"] = "computer_call_output"
+    id: str | None = None
+    call_id: str
+    acknowledged_safety_checks: list[ComputerCallSafetyCheckParam] | None = None
+    output: ComputerScreenshotImage
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class ComputerToolCallOutputResource(ComputerToolCallOutput):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    status: ComputerCallOutputStatus
+    created_by: str | None = None
+    type: Literal["computer_call_output"] = "computer_call_output"
+
+
+class ComputerUsePreviewTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["computer_use_preview"] = "computer_use_preview"
+    environment: ComputerEnvironment
+    display_width: int
+    display_height: int
+
+
+class ContainerFileCitationBody(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["container_file_citation"] = "container_file_citation"
+    container_id: str
+    file_id: str
+    start_index: int
+    end_index: int
+    filename: str
+
+
+class ContainerMemoryLimit(RootModel[Literal["1g", "4g", "16g", "64g"]]):
+    root: Literal["1g", "4g", "16g", "64g"]
+
+
+class ContainerNetworkPolicyDisabledParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["disabled"] = "disabled"
+
+
+class ContainerNetworkPolicyDomainSecretParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    domain: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1)]
+    value: Annotated[str, Field(max_length=10485760, min_length=1)]
+
+
+class ContainerReferenceParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["container_reference"] = "container_reference"
+    container_id: str
+
+
+class ContainerReferenceResource(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["container_reference"] = "container_reference"
+    container_id: str
+
+
+class CompactThreshold(RootModel[int]):
+    root: Annotated[int, Field(ge=1000)]
+
+
+class ContextManagementParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: str
+    compact_threshold: CompactThreshold | None = None
+
+
+class ConversationParam2(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+
+
+class CoordParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    x: int
+    y: int
+
+
+class TopLogprobs(RootModel[int]):
+    root: Annotated[int, Field(ge=0, le=20)]
+
+
+class TopLogprobs1(RootModel[None]):
+    root: None
+
+
+class ContextManagement(RootModel[list[ContextManagementParam]]):
+    root: Annotated[list[ContextManagementParam], Field(min_length=1)]
+
+
+class MaxOutputTokens(RootModel[int]):
+    root: Annotated[int, Field(ge=16)]
+
+
+class CustomTextFormatParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["text"] = "text"
+
+
+class DetailEnum(RootModel[Literal["low", "high", "auto", "original"]]):
+    root: Literal["low", "high", "auto", "original"]
+
+
+class DirectToolCallCaller(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["direct"] = "direct"
+
+
+class DirectToolCallCallerParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["direct"] = "direct"
+
+
+class DoubleClickAction(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["double_click"] = "double_click"
+    x: int
+    y: int
+    keys: list[str] | None
+
+
+class DragParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["drag"] = "drag"
+    path: list[CoordParam]
+    keys: list[str] | None = None
+
+
+class EmptyModelParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+
+
+class Error(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    code: str | None
+    message: str
+    param: str | None
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    error: Error
+
+
+class FileCitationBody(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["file_citation"] = "file_citation"
+    file_id: str
+    index: int
+    filename: str
+
+
+class FileDetailEnum(RootModel[Literal["auto", "low", "high"]]):
+    root: Literal["auto", "low", "high"]
+
+
+class FileInputDetail(RootModel[Literal["auto", "low", "high"]]):
+    root: Literal["auto", "low", "high"]
+
+
+class FilePath(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["file_path"] = "file_path"
+    file_id: str
+    index: int
+
+
+class FunctionCallItemStatus(
+    RootModel[Literal["in_progress", "completed", "incomplete"]]
+):
+    root: Literal["in_progress", "completed", "incomplete"]
+
+
+class CallId(RootModel[str]):
+    root: Annotated[str, Field(max_length=64, min_length=1)]
+
+
+class Name(RootModel[str]):
+    root: Annotated[str, Field(max_length=128, min_length=1)]
+
+
+class Namespace(RootModel[str]):
+    root: Annotated[str, Field(max_length=64, min_length=1, pattern="^[a-zA-Z0-9_-]+$")]
+
+
+class FunctionCallOutputStatusEnum(
+    RootModel[Literal["in_progress", "completed", "incomplete"]]
+):
+    root: Literal["in_progress", "completed", "incomplete"]
+
+
+class FunctionCallStatus(RootModel[Literal["in_progress", "completed", "incomplete"]]):
+    root: Literal["in_progress", "completed", "incomplete"]
+
+
+class FunctionShellAction(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    commands: list[str]
+    timeout_ms: int | None
+    max_output_length: int | None
+
+
+class FunctionShellActionParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    commands: list[str]
+    timeout_ms: int | None = None
+    max_output_length: int | None = None
+
+
+class FunctionShellCallItemStatus(
+    RootModel[Literal["in_progress", "completed", "incomplete"]]
+):
+    root: Literal["in_progress", "completed", "incomplete"]
+
+
+class FunctionShellCallOutputExitOutcome(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["exit"] = "exit"
+    exit_code: int
+
+
+class FunctionShellCallOutputExitOutcomeParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["exit"] = "exit"
+    exit_code: int
+
+
+class FunctionShellCallOutputStatusEnum(
+    RootModel[Literal["in_progress", "completed", "incomplete"]]
+):
+    root: Literal["in_progress", "completed", "incomplete"]
+
+
+class FunctionShellCallOutputTimeoutOutcome(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["timeout"] = "timeout"
+
+
+class FunctionShellCallOutputTimeoutOutcomeParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["timeout"] = "timeout"
+
+
+class FunctionShellCallStatus(
+    RootModel[Literal["in_progress", "completed", "incomplete"]]
+):
+    root: Literal["in_progress", "completed", "incomplete"]
+
+
+class FunctionTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["function"] = "function"
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None
+    output_schema: dict[str, Any] | None = None
+    strict: bool | None
+    defer_loading: bool | None = None
+    allowed_callers: list[CallableToolAllowedCaller] | None = None
+
+
+class FunctionToolParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: Annotated[
+        str, Field(max_length=128, min_length=1, pattern="^[a-zA-Z0-9_-]+$")
+    ]
+    description: str | None = None
+    parameters: EmptyModelParam | None = None
+    strict: bool | None = None
+    type: Literal["function"] = "function"
+    output_schema: dict[str, Any] | None = None
+    defer_loading: bool | None = None
+    allowed_callers: AllowedCallers | None = None
+
+
+class GrammarSyntax1(RootModel[Literal["lark", "regex"]]):
+    root: Literal["lark", "regex"]
+
+
+class HTTPError(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["http_error"] = "http_error"
+    code: int
+    message: str
+
+
+class HybridSearchOptions(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    embedding_weight: float
+    text_weight: float
+
+
+class ImageDetail(RootModel[Literal["low", "high", "auto", "original"]]):
+    root: Literal["low", "high", "auto", "original"]
+
+
+class ImageGenActionEnum(RootModel[Literal["generate", "edit", "auto"]]):
+    root: Literal["generate", "edit", "auto"]
+
+
+class InputImageMask(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    image_url: str | None = None
+    file_id: str | None = None
+
+
+class ImageGenToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["image_generation_call"] = "image_generation_call"
+    id: str
+    status: Literal["in_progress", "completed", "generating", "failed"]
+    result: str | None
+
+
+class IncludeEnum(
+    RootModel[
+        Literal[
+            "file_search_call.results",
+            "web_search_call.results",
+            "web_search_call.action.sources",
+            "message.input_image.image_url",
+            "computer_call_output.output.image_url",
+            "code_interpreter_call.outputs",
+            "reasoning.encrypted_content",
+            "message.output_text.logprobs",
+        ]
+    ]
+):
+    root: Literal[
+        "file_search_call.results",
+        "web_search_call.results",
+        "web_search_call.action.sources",
+        "message.input_image.image_url",
+        "computer_call_output.output.image_url",
+        "code_interpreter_call.outputs",
+        "reasoning.encrypted_content",
+        "message.output_text.logprobs",
+    ]
+
+
+class InlineSkillSourceParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["base64"] = "base64"
+    media_type: Literal["application/zip"] = "application/zip"
+    data: Annotated[str, Field(max_length=70254592, min_length=1)]
+
+
+class InputFidelity(RootModel[Literal["high", "low"]]):
+    root: Literal["high", "low"]
+
+
+class FileData(RootModel[str]):
+    root: Annotated[str, Field(max_length=73400320)]
+
+
+class ImageUrl(RootModel[AnyUrl]):
+    root: AnyUrl
+
+
+class ItemReferenceParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["item_reference"] | None = None
+    id: str
+
+
+class KeyPressAction(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["keypress"] = "keypress"
+    keys: list[str]
+
+
+class LocalEnvironmentResource(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["local"] = "local"
+
+
+class LocalShellExecAction(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["exec"] = "exec"
+    command: list[str]
+    timeout_ms: int | None = None
+    working_directory: str | None = None
+    env: dict[str, str]
+    user: str | None = None
+
+
+class LocalShellToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["local_shell_call"] = "local_shell_call"
+    id: str
+    call_id: str
+    action: LocalShellExecAction
+    status: Literal["in_progress", "completed", "incomplete"]
+
+
+class LocalShellToolCallOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["local_shell_call_output"] = "local_shell_call_output"
+    id: str
+    output: str
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class LocalShellToolParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["local_shell"] = "local_shell"
+
+
+class LocalSkillParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: str
+    description: str
+    path: str
+
+
+class MCPApprovalRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["mcp_approval_request"] = "mcp_approval_request"
+    id: str
+    server_label: str
+    name: str
+    arguments: str
+
+
+class MCPApprovalResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["mcp_approval_response"] = "mcp_approval_response"
+    id: str | None = None
+    approval_request_id: str
+    approve: bool
+    reason: str | None = None
+
+
+class MCPApprovalResponseResource(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["mcp_approval_response"] = "mcp_approval_response"
+    id: str
+    approval_request_id: str
+    approve: bool
+    reason: str | None = None
+
+
+class MCPListToolsTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: str
+    description: str | None = None
+    input_schema: dict[str, Any]
+    annotations: dict[str, Any] | None = None
+
+
+class MCPProtocolError(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["mcp_protocol_error"] = "mcp_protocol_error"
+    code: int
+    message: str
+
+
+class MCPToolCallStatus(
+    RootModel[Literal["in_progress", "completed", "incomplete", "calling", "failed"]]
+):
+    root: Literal["in_progress", "completed", "incomplete", "calling", "failed"]
+
+
+class MCPToolExecutionError(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["mcp_tool_execution_error"] = "mcp_tool_execution_error"
+    content: Any
+
+
+class MCPToolFilter(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    tool_names: list[str] | None = None
+    read_only: bool | None = None
+
+
+class MessagePhase(RootModel[Literal["commentary", "final_answer"]]):
+    root: Literal["commentary", "final_answer"]
+
+
+class MessagePhase2(RootModel[Literal["commentary", "final_answer"]]):
+    root: Literal["commentary", "final_answer"]
+
+
+class MessageRole(
+    RootModel[
+        Literal[
+            "unknown",
+            "user",
+            "assistant",
+            "system",
+            "critic",
+            "discriminator",
+            "developer",
+            "tool",
+        ]
+    ]
+):
+    root: Literal[
+        "unknown",
+        "user",
+        "assistant",
+        "system",
+        "critic",
+        "discriminator",
+        "developer",
+        "tool",
+    ]
+
+
+class MessageStatus(RootModel[Literal["in_progress", "completed", "incomplete"]]):
+    root: Literal["in_progress", "completed", "incomplete"]
+
+
+class ModelIdsShared(
+    RootModel[
+        str
+        | Literal[
+            "gpt-5.6-sol",
+            "gpt-5.6-terra",
+            "gpt-5.6-luna",
+            "gpt-5.5",
+            "gpt-5.5-2026-04-23",
+            "gpt-5.4",
+            "gpt-5.4-mini",
+            "gpt-5.4-nano",
+            "gpt-5.4-mini-2026-03-17",
+            "gpt-5.4-nano-2026-03-17",
+            "gpt-5.3-chat-latest",
+            "gpt-5.2",
+            "gpt-5.2-2025-12-11",
+            "gpt-5.2-chat-latest",
+            "gpt-5.2-pro",
+            "gpt-5.2-pro-2025-12-11",
+            "gpt-5.1",
+            "gpt-5.1-2025-11-13",
+            "gpt-5.1-codex",
+            "gpt-5.1-mini",
+            "gpt-5.1-chat-latest",
+            "gpt-5",
+            "gpt-5-mini",
+            "gpt-5-nano",
+            "gpt-5-2025-08-07",
+            "gpt-5-mini-2025-08-07",
+            "gpt-5-nano-2025-08-07",
+            "gpt-5-chat-latest",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "gpt-4.1-nano",
+            "gpt-4.1-2025-04-14",
+            "gpt-4.1-mini-2025-04-14",
+            "gpt-4.1-nano-2025-04-14",
+            "o4-mini",
+            "o4-mini-2025-04-16",
+            "o3",
+            "o3-2025-04-16",
+            "o3-mini",
+            "o3-mini-2025-01-31",
+            "o1",
+            "o1-2024-12-17",
+            "o1-preview",
+            "o1-preview-2024-09-12",
+            "o1-mini",
+            "o1-mini-2024-09-12",
+            "gpt-4o",
+            "gpt-4o-2024-11-20",
+            "gpt-4o-2024-08-06",
+            "gpt-4o-2024-05-13",
+            "gpt-4o-audio-preview",
+            "gpt-4o-audio-preview-2024-10-01",
+            "gpt-4o-audio-preview-2024-12-17",
+            "gpt-4o-audio-preview-2025-06-03",
+            "gpt-4o-mini-audio-preview",
+            "gpt-4o-mini-audio-preview-2024-12-17",
+            "gpt-4o-search-preview",
+            "gpt-4o-mini-search-preview",
+            "gpt-4o-search-preview-2025-03-11",
+            "gpt-4o-mini-search-preview-2025-03-11",
+            "chatgpt-4o-latest",
+            "codex-mini-latest",
+            "gpt-4o-mini",
+            "gpt-4o-mini-2024-07-18",
+            "gpt-4-turbo",
+            "gpt-4-turbo-2024-04-09",
+            "gpt-4-0125-preview",
+            "gpt-4-turbo-preview",
+            "gpt-4-1106-preview",
+            "gpt-4-vision-preview",
+            "gpt-4",
+            "gpt-4-0314",
+            "gpt-4-0613",
+            "gpt-4-32k",
+            "gpt-4-32k-0314",
+            "gpt-4-32k-0613",
+            "gpt-3.5-turbo",
+            "gpt-3.5-turbo-16k",
+            "gpt-3.5-turbo-0301",
+            "gpt-3.5-turbo-0613",
+            "gpt-3.5-turbo-1106",
+            "gpt-3.5-turbo-0125",
+            "gpt-3.5-turbo-16k-0613",
+        ]
+    ]
+):
+    root: (
+        str
+        | Literal[
+            "gpt-5.6-sol",
+            "gpt-5.6-terra",
+            "gpt-5.6-luna",
+            "gpt-5.5",
+            "gpt-5.5-2026-04-23",
+            "gpt-5.4",
+            "gpt-5.4-mini",
+            "gpt-5.4-nano",
+            "gpt-5.4-mini-2026-03-17",
+            "gpt-5.4-nano-2026-03-17",
+            "gpt-5.3-chat-latest",
+            "gpt-5.2",
+            "gpt-5.2-2025-12-11",
+            "gpt-5.2-chat-latest",
+            "gpt-5.2-pro",
+            "gpt-5.2-pro-2025-12-11",
+            "gpt-5.1",
+            "gpt-5.1-2025-11-13",
+            "gpt-5.1-codex",
+            "gpt-5.1-mini",
+            "gpt-5.1-chat-latest",
+            "gpt-5",
+            "gpt-5-mini",
+            "gpt-5-nano",
+            "gpt-5-2025-08-07",
+            "gpt-5-mini-2025-08-07",
+            "gpt-5-nano-2025-08-07",
+            "gpt-5-chat-latest",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "gpt-4.1-nano",
+            "gpt-4.1-2025-04-14",
+            "gpt-4.1-mini-2025-04-14",
+            "gpt-4.1-nano-2025-04-14",
+            "o4-mini",
+            "o4-mini-2025-04-16",
+            "o3",
+            "o3-2025-04-16",
+            "o3-mini",
+            "o3-mini-2025-01-31",
+            "o1",
+            "o1-2024-12-17",
+            "o1-preview",
+            "o1-preview-2024-09-12",
+            "o1-mini",
+            "o1-mini-2024-09-12",
+            "gpt-4o",
+            "gpt-4o-2024-11-20",
+            "gpt-4o-2024-08-06",
+            "gpt-4o-2024-05-13",
+            "gpt-4o-audio-preview",
+            "gpt-4o-audio-preview-2024-10-01",
+            "gpt-4o-audio-preview-2024-12-17",
+            "gpt-4o-audio-preview-2025-06-03",
+            "gpt-4o-mini-audio-preview",
+            "gpt-4o-mini-audio-preview-2024-12-17",
+            "gpt-4o-search-preview",
+            "gpt-4o-mini-search-preview",
+            "gpt-4o-search-preview-2025-03-11",
+            "gpt-4o-mini-search-preview-2025-03-11",
+            "chatgpt-4o-latest",
+            "codex-mini-latest",
+            "gpt-4o-mini",
+            "gpt-4o-mini-2024-07-18",
+            "gpt-4-turbo",
+            "gpt-4-turbo-2024-04-09",
+            "gpt-4-0125-preview",
+            "gpt-4-turbo-preview",
+            "gpt-4-1106-preview",
+            "gpt-4-vision-preview",
+            "gpt-4",
+            "gpt-4-0314",
+            "gpt-4-0613",
+            "gpt-4-32k",
+            "gpt-4-32k-0314",
+            "gpt-4-32k-0613",
+            "gpt-3.5-turbo",
+            "gpt-3.5-turbo-16k",
+            "gpt-3.5-turbo-0301",
+            "gpt-3.5-turbo-0613",
+            "gpt-3.5-turbo-1106",
+            "gpt-3.5-turbo-0125",
+            "gpt-3.5-turbo-16k-0613",
+        ]
+    )
+
+
+class TopLogprobs2(RootModel[int]):
+    root: Annotated[int, Field(ge=0, le=20)]
+
+
+class Temperature(RootModel[float]):
+    root: Annotated[float, Field(ge=0.0, le=2.0)] = 1
+
+
+class TopP(RootModel[float]):
+    root: Annotated[float, Field(ge=0.0, le=1.0)] = 1
+
+
+class SafetyIdentifier(RootModel[str]):
+    root: Annotated[str, Field(max_length=64)]
+
+
+class ModerationErrorBody(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+class ModerationInputType(RootModel[Literal["text", "image"]]):
+    root: Literal["text", "image"]
+
+
+class ModerationMode(RootModel[Literal["score", "block"]]):
+    root: Literal["score", "block"]
+
+
+class ModerationResultBody(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["moderation_result"] = "moderation_result"
+    model: str
+    flagged: bool
+    categories: dict[str, bool]
+    category_scores: dict[str, float]
+    category_applied_input_types: dict[str, list[ModerationInputType]]
+
+
+class MoveParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["move"] = "move"
+    x: int
+    y: int
+    keys: list[str] | None = None
+
+
+class PersonalityEnum(RootModel[str | Literal["friendly", "pragmatic"]]):
+    root: str | Literal["friendly", "pragmatic"]
+
+
+class Program(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["program"] = "program"
+    id: str
+    call_id: str
+    code: str
+    fingerprint: str
+
+
+class ProgramItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    type: Literal["program"] = "program"
+    call_id: Annotated[str, Field(max_length=64, min_length=1)]
+    code: Annotated[str, Field(max_length=10485760)]
+    fingerprint: Annotated[str, Field(max_length=10485760)]
+
+
+class ProgramOutputItemStatus(RootModel[Literal["completed", "incomplete"]]):
+    root: Literal["completed", "incomplete"]
+
+
+class ProgramOutputStatus(RootModel[Literal["completed", "incomplete"]]):
+    root: Literal["completed", "incomplete"]
+
+
+class ProgramToolCallCaller(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["program"] = "program"
+    caller_id: str
+
+
+class ProgramToolCallCallerParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["program"] = "program"
+    caller_id: Annotated[str, Field(max_length=64, min_length=1)]
+
+
+class ProgrammaticToolCallingParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["programmatic_tool_calling"] = "programmatic_tool_calling"
+
+
+class PromptCacheBreakpointConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    mode: Literal["explicit"] = "explicit"
+
+
+class PromptCacheBreakpointParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    mode: Literal["explicit"] = "explicit"
+
+
+class PromptCacheModeEnum(RootModel[Literal["implicit", "explicit"]]):
+    root: Literal["implicit", "explicit"]
+
+
+class PromptCacheRetentionEnum(RootModel[Literal["in_memory", "24h"]]):
+    root: Literal["in_memory", "24h"]
+
+
+class PromptCacheTTLEnum(RootModel[Literal["30m"]]):
+    root: Literal["30m"] = "30m"
+
+
+class RankerVersionType(RootModel[Literal["auto", "default-2024-11-15"]]):
+    root: Literal["auto", "default-2024-11-15"]
+
+
+class RankingOptions(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    ranker: RankerVersionType | None = None
+    score_threshold: float | None = None
+    hybrid_search: HybridSearchOptions | None = None
+
+
+class ReasoningEffort(
+    RootModel[
+        Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    ]
+):
+    root: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+
+
+class ReasoningModeEnum(RootModel[str | Literal["standard", "pro"]]):
+    root: str | Literal["standard", "pro"]
+
+
+class ReasoningTextContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["reasoning_text"] = "reasoning_text"
+    text: str
+
+
+class RefusalContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["refusal"] = "refusal"
+    refusal: str
+
+
+class IncompleteDetails(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    reason: Literal["max_output_tokens", "content_filter"] | None = None
+
+
+class ResponseAudioDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.audio.delta"] = "response.audio.delta"
+    sequence_number: int
+    delta: str
+
+
+class ResponseAudioDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.audio.done"] = "response.audio.done"
+    sequence_number: int
+
+
+class ResponseAudioTranscriptDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.audio.transcript.delta"] = "response.audio.transcript.delta"
+    delta: str
+    sequence_number: int
+
+
+class ResponseAudioTranscriptDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.audio.transcript.done"] = "response.audio.transcript.done"
+    sequence_number: int
+
+
+class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.code_interpreter_call_code.delta"] = (
+        "response.code_interpreter_call_code.delta"
+    )
+    output_index: int
+    item_id: str
+    delta: str
+    sequence_number: int
+
+
+class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.code_interpreter_call_code.done"] = (
+        "response.code_interpreter_call_code.done"
+    )
+    output_index: int
+    item_id: str
+    code: str
+    sequence_number: int
+
+
+class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.code_interpreter_call.completed"] = (
+        "response.code_interpreter_call.completed"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.code_interpreter_call.in_progress"] = (
+        "response.code_interpreter_call.in_progress"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.code_interpreter_call.interpreting"] = (
+        "response.code_interpreter_call.interpreting"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseConversation(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+
+
+class ResponseCustomToolCallInputDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.custom_tool_call_input.delta"] = (
+        "response.custom_tool_call_input.delta"
+    )
+    sequence_number: int
+    output_index: int
+    item_id: str
+    delta: str
+
+
+class ResponseCustomToolCallInputDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.custom_tool_call_input.done"] = (
+        "response.custom_tool_call_input.done"
+    )
+    sequence_number: int
+    output_index: int
+    item_id: str
+    input: str
+
+
+class ResponseErrorCode(
+    RootModel[
+        Literal[
+            "server_error",
+            "rate_limit_exceeded",
+            "invalid_prompt",
+            "data_residency_mismatch",
+            "bio_policy",
+            "vector_store_timeout",
+            "invalid_image",
+            "invalid_image_format",
+            "invalid_base64_image",
+            "invalid_image_url",
+            "image_too_large",
+            "image_too_small",
+            "image_parse_error",
+            "image_content_policy_violation",
+            "invalid_image_mode",
+            "image_file_too_large",
+            "unsupported_image_media_type",
+            "empty_image_file",
+            "failed_to_download_image",
+            "image_file_not_found",
+        ]
+    ]
+):
+    root: Literal[
+        "server_error",
+        "rate_limit_exceeded",
+        "invalid_prompt",
+        "data_residency_mismatch",
+        "bio_policy",
+        "vector_store_timeout",
+        "invalid_image",
+        "invalid_image_format",
+        "invalid_base64_image",
+        "invalid_image_url",
+        "image_too_large",
+        "image_too_small",
+        "image_parse_error",
+        "image_content_policy_violation",
+        "invalid_image_mode",
+        "image_file_too_large",
+        "unsupported_image_media_type",
+        "empty_image_file",
+        "failed_to_download_image",
+        "image_file_not_found",
+    ]
+
+
+class ResponseFileSearchCallCompletedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.file_search_call.completed"] = (
+        "response.file_search_call.completed"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseFileSearchCallInProgressEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.file_search_call.in_progress"] = (
+        "response.file_search_call.in_progress"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseFileSearchCallSearchingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.file_search_call.searching"] = (
+        "response.file_search_call.searching"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseFormatJsonObject(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["json_object"] = "json_object"
+
+
+class ResponseFormatJsonSchemaSchema(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+
+
+class ResponseFormatText(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["text"] = "text"
+
+
+class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.function_call_arguments.delta"] = (
+        "response.function_call_arguments.delta"
+    )
+    item_id: str
+    output_index: int
+    sequence_number: int
+    delta: str
+
+
+class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.function_call_arguments.done"] = (
+        "response.function_call_arguments.done"
+    )
+    item_id: str
+    name: str
+    output_index: int
+    sequence_number: int
+    arguments: str
+
+
+class ResponseImageGenCallCompletedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.image_generation_call.completed"] = (
+        "response.image_generation_call.completed"
+    )
+    output_index: int
+    sequence_number: int
+    item_id: str
+
+
+class ResponseImageGenCallGeneratingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.image_generation_call.generating"] = (
+        "response.image_generation_call.generating"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseImageGenCallInProgressEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.image_generation_call.in_progress"] = (
+        "response.image_generation_call.in_progress"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseImageGenCallPartialImageEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.image_generation_call.partial_image"] = (
+        "response.image_generation_call.partial_image"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+    partial_image_index: int
+    partial_image_b64: str
+    size: str | None = None
+    quality: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+
+
+class TopLogprob(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    token: str | None = None
+    logprob: float | None = None
+
+
+class ResponseLogProb(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    token: str
+    logprob: float
+    top_logprobs: list[TopLogprob] | None = None
+
+
+class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.mcp_call_arguments.delta"] = (
+        "response.mcp_call_arguments.delta"
+    )
+    output_index: int
+    item_id: str
+    delta: str
+    sequence_number: int
+
+
+class ResponseMCPCallArgumentsDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.mcp_call_arguments.done"] = (
+        "response.mcp_call_arguments.done"
+    )
+    output_index: int
+    item_id: str
+    arguments: str
+    sequence_number: int
+
+
+class ResponseMCPCallCompletedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.mcp_call.completed"] = "response.mcp_call.completed"
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+class ResponseMCPCallFailedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.mcp_call.failed"] = "response.mcp_call.failed"
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+class ResponseMCPCallInProgressEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.mcp_call.in_progress"] = "response.mcp_call.in_progress"
+    sequence_number: int
+    output_index: int
+    item_id: str
+
+
+class ResponseMCPListToolsCompletedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.mcp_list_tools.completed"] = (
+        "response.mcp_list_tools.completed"
+    )
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+class ResponseMCPListToolsFailedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.mcp_list_tools.failed"] = "response.mcp_list_tools.failed"
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+class ResponseMCPListToolsInProgressEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.mcp_list_tools.in_progress"] = (
+        "response.mcp_list_tools.in_progress"
+    )
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["summary_text"] = "summary_text"
+    text: str
+
+
+class ResponseReasoningSummaryPartAddedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.reasoning_summary_part.added"] = (
+        "response.reasoning_summary_part.added"
+    )
+    item_id: str
+    output_index: int
+    summary_index: int
+    sequence_number: int
+    part: Part
+
+
+class ResponseReasoningSummaryPartDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.reasoning_summary_part.done"] = (
+        "response.reasoning_summary_part.done"
+    )
+    item_id: str
+    output_index: int
+    summary_index: int
+    status: Literal["incomplete"] | None = None
+    sequence_number: int
+    part: Part
+
+
+class ResponseReasoningSummaryTextDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.reasoning_summary_text.delta"] = (
+        "response.reasoning_summary_text.delta"
+    )
+    item_id: str
+    output_index: int
+    summary_index: int
+    delta: str
+    sequence_number: int
+
+
+class ResponseReasoningSummaryTextDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.reasoning_summary_text.done"] = (
+        "response.reasoning_summary_text.done"
+    )
+    item_id: str
+    output_index: int
+    summary_index: int
+    text: str
+    sequence_number: int
+
+
+class ResponseReasoningTextDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.reasoning_text.delta"] = "response.reasoning_text.delta"
+    item_id: str
+    output_index: int
+    content_index: int
+    delta: str
+    sequence_number: int
+
+
+class ResponseReasoningTextDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.reasoning_text.done"] = "response.reasoning_text.done"
+    item_id: str
+    output_index: int
+    content_index: int
+    text: str
+    sequence_number: int
+
+
+class ResponseRefusalDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.refusal.delta"] = "response.refusal.delta"
+    item_id: str
+    output_index: int
+    content_index: int
+    delta: str
+    sequence_number: int
+
+
+class ResponseRefusalDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.refusal.done"] = "response.refusal.done"
+    item_id: str
+    output_index: int
+    content_index: int
+    refusal: str
+    sequence_number: int
+
+
+class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.shell_call_command.added"] = (
+        "response.shell_call_command.added"
+    )
+    sequence_number: int
+    output_index: int
+    command_index: int
+    command: str
+
+
+class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.shell_call_command.delta"] = (
+        "response.shell_call_command.delta"
+    )
+    sequence_number: int
+    output_index: int
+    command_index: int
+    delta: str
+    obfuscation: str | None = None
+
+
+class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.shell_call_command.done"] = (
+        "response.shell_call_command.done"
+    )
+    sequence_number: int
+    output_index: int
+    command_index: int
+    command: str
+
+
+class ResponseStreamOptions1(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    include_obfuscation: bool | None = None
+
+
+class ResponseStreamOptions(RootModel[ResponseStreamOptions1 | None]):
+    root: ResponseStreamOptions1 | None
+
+
+class ResponseTextDeltaEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.output_text.delta"] = "response.output_text.delta"
+    item_id: str
+    output_index: int
+    content_index: int
+    delta: str
+    sequence_number: int
+    logprobs: list[ResponseLogProb]
+
+
+class ResponseTextDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.output_text.done"] = "response.output_text.done"
+    item_id: str
+    output_index: int
+    content_index: int
+    text: str
+    sequence_number: int
+    logprobs: list[ResponseLogProb]
+
+
+class InputTokensDetails(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    cached_tokens: int
+    cache_write_tokens: int
+
+
+class OutputTokensDetails(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    reasoning_tokens: int
+
+
+class ResponseUsage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    input_tokens: int
+    input_tokens_details: InputTokensDetails
+    output_tokens: int
+    output_tokens_details: OutputTokensDetails
+    total_tokens: int
+
+
+class ResponseWebSearchCallCompletedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.web_search_call.completed"] = (
+        "response.web_search_call.completed"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseWebSearchCallInProgressEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.web_search_call.in_progress"] = (
+        "response.web_search_call.in_progress"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ResponseWebSearchCallSearchingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.web_search_call.searching"] = (
+        "response.web_search_call.searching"
+    )
+    output_index: int
+    item_id: str
+    sequence_number: int
+
+
+class ScreenshotParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["screenshot"] = "screenshot"
+
+
+class ScrollParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["scroll"] = "scroll"
+    x: int
+    y: int
+    scroll_x: int
+    scroll_y: int
+    keys: list[str] | None = None
+
+
+class SearchContentType(RootModel[Literal["text", "image"]]):
+    root: Literal["text", "image"]
+
+
+class SearchContextSize(RootModel[Literal["low", "medium", "high"]]):
+    root: Literal["low", "medium", "high"]
+
+
+class ServiceTierEnum(
+    RootModel[Literal["auto", "default", "fast", "flex", "priority"]]
+):
+    root: Literal["auto", "default", "fast", "flex", "priority"]
+
+
+class ServiceTierResponses(
+    RootModel[
+        Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
+        | None
+    ]
+):
+    root: (
+        Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
+        | None
+    )
+
+
+class ShellCallOutputDelta(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    stdout: str | None = None
+    stderr: str | None = None
+
+
+class SkillReferenceParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["skill_reference"] = "skill_reference"
+    skill_id: Annotated[str, Field(max_length=64, min_length=1)]
+    version: str | None = None
+
+
+class SpecificApplyPatchParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["apply_patch"] = "apply_patch"
+
+
+class SpecificFunctionShellParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["shell"] = "shell"
+
+
+class SpecificProgrammaticToolCallingParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["programmatic_tool_calling"] = "programmatic_tool_calling"
+
+
+class SummaryTextContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["summary_text"] = "summary_text"
+    text: str
+
+
+class TextContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["text"] = "text"
+    text: str
+
+
+class TextResponseFormatJsonSchema(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["json_schema"] = "json_schema"
+    description: str | None = None
+    name: str
+    schema_: Annotated[ResponseFormatJsonSchemaSchema, Field(alias="schema")]
+    strict: bool | None = None
+
+
+class TokenCountsResource(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    object: Literal["response.input_tokens"] = "response.input_tokens"
+    input_tokens: int
+
+
+class ToolCallCaller(RootModel[DirectToolCallCaller | ProgramToolCallCaller]):
+    root: Annotated[
+        DirectToolCallCaller | ProgramToolCallCaller, Field(discriminator="type")
+    ]
+
+
+class ToolCallCallerParam(
+    RootModel[DirectToolCallCallerParam | ProgramToolCallCallerParam]
+):
+    root: Annotated[
+        DirectToolCallCallerParam | ProgramToolCallCallerParam,
+        Field(discriminator="type"),
+    ]
+
+
+class ToolChoiceAllowed(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["allowed_tools"] = "allowed_tools"
+    mode: Literal["auto", "required"]
+    tools: list[dict[str, Any]]
+
+
+class ToolChoiceCustom(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["custom"] = "custom"
+    name: str
+
+
+class ToolChoiceFunction(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["function"] = "function"
+    name: str
+
+
+class ToolChoiceMCP(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["mcp"] = "mcp"
+    server_label: str
+    name: str | None = None
+
+
+class ToolChoiceOptions(RootModel[Literal["none", "auto", "required"]]):
+    root: Literal["none", "auto", "required"]
+
+
+class ToolChoiceTypes(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal[
+        "file_search",
+        "web_search_preview",
+        "computer",
+        "computer_use_preview",
+        "computer_use",
+        "web_search_preview_2025_03_11",
+        "image_generation",
+        "code_interpreter",
+    ]
+
+
+class ToolSearchExecutionType(RootModel[Literal["server", "client"]]):
+    root: Literal["server", "client"]
+
+
+class ToolSearchToolParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["tool_search"] = "tool_search"
+    execution: ToolSearchExecutionType | None = None
+    description: str | None = None
+    parameters: EmptyModelParam | None = None
+
+
+class TopLogProb(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    token: str
+    logprob: float
+    bytes: list[int]
+
+
+class TruncationEnum(RootModel[Literal["auto", "disabled"]]):
+    root: Literal["auto", "disabled"]
+
+
+class TypeParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["type"] = "type"
+    text: str
+
+
+class UrlCitationBody(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["url_citation"] = "url_citation"
+    url: AnyUrl
+    start_index: int
+    end_index: int
+    title: str
+
+
+class VectorStoreFileAttributes1(RootModel[str]):
+    root: Annotated[str, Field(max_length=512)]
+
+
+class VectorStoreFileAttributes(
+    RootModel[
+        dict[
+            Annotated[str, StringConstraints(max_length=64)],
+            VectorStoreFileAttributes1 | float | bool,
+        ]
+        | None
+    ]
+):
+    root: (
+        dict[
+            Annotated[str, StringConstraints(max_length=64)],
+            VectorStoreFileAttributes1 | float | bool,
+        ]
+        | None
+    )
+
+
+class Verbosity(RootModel[Literal["low", "medium", "high"] | None]):
+    root: Literal["low", "medium", "high"] | None
+
+
+class WaitParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["wait"] = "wait"
+
+
+class WebSearchActionFind(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["find_in_page"] = "find_in_page"
+    url: AnyUrl
+    pattern: str
+
+
+class WebSearchActionOpenPage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["open_page"] = "open_page"
+    url: AnyUrl | None = None
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["url"] = "url"
+    url: AnyUrl
+
+
+class WebSearchActionSearch(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["search"] = "search"
+    query: Annotated[str | None, Field(deprecated=True)] = None
+    queries: list[str] | None = None
+    sources: list[Source] | None = None
+
+
+class WebSearchApproximateLocation1(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["approximate"] | None = "approximate"
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    timezone: str | None = None
+
+
+class WebSearchApproximateLocation(RootModel[WebSearchApproximateLocation1 | None]):
+    root: WebSearchApproximateLocation1 | None
+
+
+class WebSearchPreviewTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["WebSearchPreviewTool"] = "WebSearchPreviewTool"
+    user_location: ApproximateLocation | None = None
+    search_context_size: SearchContextSize | None = None
+    search_content_types: list[SearchContentType] | None = None
+
+
+class Filters1(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    allowed_domains: list[str] | None = None
+
+
+class WebSearchTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["WebSearchTool"] = "WebSearchTool"
+    external_web_access: bool | None = True
+    filters: Filters1 | None = None
+    user_location: WebSearchApproximateLocation | None = None
+    search_context_size: Literal["low", "medium", "high"] | None = "medium"
+
+
+class WebSearchToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    type: Literal["web_search_call"] = "web_search_call"
+    status: Literal["in_progress", "searching", "completed", "failed"]
+    action: Annotated[
+        WebSearchActionSearch | WebSearchActionOpenPage | WebSearchActionFind,
+        Field(discriminator="type"),
+    ]
+
+
+class ErrorEventDetails(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: str | None = None
+    code: str | None = None
+    message: str
+    param: str | None = None
+
+
+class ResponseCompactionCompactingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.compaction.compacting"] = "response.compaction.compacting"
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+class DeletedResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    object: Literal["response"] = "response"
+    deleted: Literal[True] = True
+
+
+MetadataMapAdditionalProperty = TypeAliasType(
+    "MetadataMapAdditionalProperty", Annotated[str, Field(max_length=512)]
+)
+
+
+class MetadataMap(
+    RootModel[
+        dict[
+            Annotated[str, StringConstraints(max_length=64)],
+            MetadataMapAdditionalProperty,
+        ]
+    ]
+):
+    root: Annotated[
+        dict[
+            Annotated[str, StringConstraints(max_length=64)],
+            MetadataMapAdditionalProperty,
+        ],
+        Field(max_length=16),
+    ]
+
+
+class AgentReference(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["agent_reference"] = "agent_reference"
+    name: str
+    version: str | None = None
+
+
+class StructuredOutputsItem(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["structured_outputs"] = "structured_outputs"
+    id: str
+    output: Any
+
+
+class Annotation(
+    RootModel[FileCitationBody | UrlCitationBody | ContainerFileCitationBody | FilePath]
+):
+    root: Annotated[
+        FileCitationBody | UrlCitationBody | ContainerFileCitationBody | FilePath,
+        Field(discriminator="type"),
+    ]
+
+
+class ApplyPatchOperationParam(
+    RootModel[
+        ApplyPatchCreateFileOperationParam
+        | ApplyPatchDeleteFileOperationParam
+        | ApplyPatchUpdateFileOperationParam
+    ]
+):
+    root: Annotated[
+        ApplyPatchCreateFileOperationParam
+        | ApplyPatchDeleteFileOperationParam
+        | ApplyPatchUpdateFileOperationParam,
+        Field(discriminator="type"),
+    ]
+
+
+class ApplyPatchToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["apply_patch_call"] = "apply_patch_call"
+    id: str
+    call_id: str
+    caller: ToolCallCaller | None = None
+    status: ApplyPatchCallStatus
+    operation: Annotated[
+        ApplyPatchCreateFileOperation
+        | ApplyPatchDeleteFileOperation
+        | ApplyPatchUpdateFileOperation,
+        Field(discriminator="type"),
+    ]
+    created_by: str | None = None
+
+
+class ApplyPatchToolCallItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["apply_patch_call"] = "apply_patch_call"
+    id: str | None = None
+    call_id: Annotated[str, Field(max_length=64, min_length=1)]
+    caller: ToolCallCallerParam | None = None
+    status: ApplyPatchCallStatusParam
+    operation: ApplyPatchOperationParam
+
+
+class ApplyPatchToolCallOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["apply_patch_call_output"] = "apply_patch_call_output"
+    id: str
+    call_id: str
+    caller: ToolCallCaller | None = None
+    status: ApplyPatchCallOutputStatus
+    output: str | None = None
+    created_by: str | None = None
+
+
+class ApplyPatchToolCallOutputItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["apply_patch_call_output"] = "apply_patch_call_output"
+    id: str | None = None
+    call_id: Annotated[str, Field(max_length=64, min_length=1)]
+    caller: ToolCallCallerParam | None = None
+    status: ApplyPatchCallOutputStatusParam
+    output: Output | None = None
+
+
+class ApplyPatchToolParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["apply_patch"] = "apply_patch"
+    allowed_callers: AllowedCallers | None = None
+
+
+class ComputerAction(
+    RootModel[
+        ClickParam
+        | DoubleClickAction
+        | DragParam
+        | KeyPressAction
+        | MoveParam
+        | ScreenshotParam
+        | ScrollParam
+        | TypeParam
+        | WaitParam
+    ]
+):
+    root: Annotated[
+        ClickParam
+        | DoubleClickAction
+        | DragParam
+        | KeyPressAction
+        | MoveParam
+        | ScreenshotParam
+        | ScrollParam
+        | TypeParam
+        | WaitParam,
+        Field(discriminator="type"),
+    ]
+
+
+class ComputerActionList(RootModel[list[ComputerAction]]):
+    root: list[ComputerAction]
+
+
+class ComputerCallOutputItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    call_id: Annotated[str, Field(max_length=64, min_length=1)]
+    type: Literal["computer_call_output"] = "computer_call_output"
+    output: ComputerScreenshotImage
+    acknowledged_safety_checks: list[ComputerCallSafetyCheckParam] | None = None
+    status: FunctionCallItemStatus | None = None
+
+
+class ComputerScreenshotContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["computer_screenshot"] = "computer_screenshot"
+    image_url: AnyUrl | None
+    file_id: str | None
+    detail: ImageDetail
+    prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
+
+
+class ComputerToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["computer_call"] = "computer_call"
+    id: str
+    call_id: str
+    action: ComputerAction | None = None
+    actions: ComputerActionList | None = None
+    pending_safety_checks: list[ComputerCallSafetyCheckParam]
+    status: Literal["in_progress", "completed", "incomplete"]
+
+
+class ContainerNetworkPolicyAllowlistParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["allowlist"] = "allowlist"
+    allowed_domains: Annotated[list[str], Field(min_length=1)]
+    domain_secrets: Annotated[
+        list[ContainerNetworkPolicyDomainSecretParam] | None, Field(min_length=1)
+    ] = None
+
+
+class ConversationParam(RootModel[str | ConversationParam2]):
+    root: str | ConversationParam2 = None
+
+
+class CustomGrammarFormatParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["grammar"] = "grammar"
+    syntax: GrammarSyntax1
+    definition: str
+
+
+class CustomToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["custom_tool_call"] = "custom_tool_call"
+    id: str | None = None
+    call_id: str
+    caller: ToolCallCaller | None = None
+    namespace: str | None = None
+    name: str
+    input: str
+
+
+class CustomToolCallResource(CustomToolCall):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    status: FunctionCallStatus
+    created_by: str | None = None
+
+
+class CustomToolParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["custom"] = "custom"
+    name: str
+    description: str | None = None
+    format: Annotated[
+        CustomTextFormatParam | CustomGrammarFormatParam | None,
+        Field(discriminator="type"),
+    ] = None
+    defer_loading: bool | None = None
+    allowed_callers: AllowedCallers | None = None
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    file_id: str | None = None
+    text: str | None = None
+    filename: str | None = None
+    attributes: VectorStoreFileAttributes | None = None
+    score: float | None = None
+
+
+class FileSearchToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    type: Literal["file_search_call"] = "file_search_call"
+    status: Literal["in_progress", "searching", "completed", "incomplete", "failed"]
+    queries: list[str]
+    results: list[Result] | None = None
+
+
+class FunctionShellCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["shell_call"] = "shell_call"
+    id: str
+    call_id: str
+    caller: ToolCallCaller | None = None
+    action: FunctionShellAction
+    status: FunctionShellCallStatus
+    environment: LocalEnvironmentResource | ContainerReferenceResource | None
+    created_by: str | None = None
+
+
+class FunctionShellCallOutputContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    stdout: str
+    stderr: str
+    outcome: Annotated[
+        FunctionShellCallOutputTimeoutOutcome | FunctionShellCallOutputExitOutcome,
+        Field(discriminator="type"),
+    ]
+    created_by: str | None = None
+
+
+class FunctionShellCallOutputOutcomeParam(
+    RootModel[
+        FunctionShellCallOutputTimeoutOutcomeParam
+        | FunctionShellCallOutputExitOutcomeParam
+    ]
+):
+    root: Annotated[
+        FunctionShellCallOutputTimeoutOutcomeParam
+        | FunctionShellCallOutputExitOutcomeParam,
+        Field(discriminator="type"),
+    ]
+
+
+class FunctionToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    type: Literal["function_call"] = "function_call"
+    call_id: str
+    caller: ToolCallCaller | None = None
+    namespace: str | None = None
+    name: str
+    arguments: str
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class FunctionToolCallResource(FunctionToolCall):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    status: FunctionCallStatus
+    created_by: str | None = None
+
+
+class ImageGenTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["image_generation"] = "image_generation"
+    model: (
+        str
+        | Literal[
+            "gpt-image-1",
+            "gpt-image-1-mini",
+            "gpt-image-1.5",
+            "gpt-image-2",
+            "gpt-image-2-2026-04-21",
+        ]
+        | None
+    ) = None
+    quality: Literal["low", "medium", "high", "auto"] | None = "auto"
+    size: str | Literal["1024x1024", "1024x1536", "1536x1024", "auto"] | None = "auto"
+    output_format: Literal["png", "webp", "jpeg"] | None = "png"
+    output_compression: Annotated[int | None, Field(ge=0, le=100)] = 100
+    moderation: Literal["auto", "low"] | None = "auto"
+    background: Literal["transparent", "opaque", "auto"] | None = "auto"
+    input_fidelity: InputFidelity | None = None
+    input_image_mask: InputImageMask | None = None
+    partial_images: Annotated[int | None, Field(ge=0, le=3)] = 0
+    action: ImageGenActionEnum | None = None
+
+
+class InlineSkillParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["inline"] = "inline"
+    name: str
+    description: str
+    source: InlineSkillSourceParam
+
+
+class InputFileContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["input_file"] = "input_file"
+    file_id: str | None = None
+    filename: str | None = None
+    file_data: str | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
+    file_url: AnyUrl | None = None
+    detail: FileInputDetail | None = None
+
+
+class InputFileContentParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["input_file"] = "input_file"
+    file_id: str | None = None
+    filename: str | None = None
+    file_data: FileData | None = None
+    file_url: AnyUrl | None = None
+    detail: FileDetailEnum | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
+
+
+class InputImageContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["input_image"] = "input_image"
+    image_url: AnyUrl | None = None
+    file_id: str | None = None
+    detail: ImageDetail
+    prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
+
+
+class InputImageContentParamAutoParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["input_image"] = "input_image"
+    image_url: ImageUrl | None = None
+    file_id: str | None = None
+    detail: DetailEnum | None = None
+    prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
+
+
+class InputTextContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["input_text"] = "input_text"
+    text: str
+    prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
+
+
+class InputTextContentParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["input_text"] = "input_text"
+    text: Annotated[str, Field(max_length=10485760)]
+    prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
+
+
+class LocalEnvironmentParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["local"] = "local"
+    skills: Annotated[list[LocalSkillParam] | None, Field(max_length=200)] = None
+
+
+class LogProb(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    token: str
+    logprob: float
+    bytes: list[int]
+    top_logprobs: list[TopLogProb]
+
+
+class MCPListTools(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["mcp_list_tools"] = "mcp_list_tools"
+    id: str
+    server_label: str
+    tools: list[MCPListToolsTool]
+    error: str | None = None
+
+
+class RequireApproval(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    always: MCPToolFilter | None = None
+    never: MCPToolFilter | None = None
+
+
+class MCPTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["mcp"] = "mcp"
+    server_label: str
+    server_url: AnyUrl | None = None
+    connector_id: (
+        Literal[
+            "connector_dropbox",
+            "connector_gmail",
+            "connector_googlecalendar",
+            "connector_googledrive",
+            "connector_microsoftteams",
+            "connector_outlookcalendar",
+            "connector_outlookemail",
+            "connector_sharepoint",
+        ]
+        | None
+    ) = None
+    tunnel_id: Annotated[str | None, Field(pattern="^tunnel_[a-z0-9]{32}$")] = None
+    authorization: str | None = None
+    server_description: str | None = None
+    headers: dict[str, str] | None = None
+    allowed_tools: list[str] | MCPToolFilter | None = None
+    allowed_callers: AllowedCallers | None = None
+    require_approval: RequireApproval | Literal["always", "never"] | None = None
+    defer_loading: bool | None = None
+
+
+class MCPToolCallError(RootModel[MCPProtocolError | MCPToolExecutionError | HTTPError]):
+    root: Annotated[
+        MCPProtocolError | MCPToolExecutionError | HTTPError,
+        Field(discriminator="type"),
+    ]
+
+
+class Metadata(RootModel[MetadataMap | None]):
+    root: MetadataMap | None
+
+
+class ModelIdsResponses(
+    RootModel[
+        ModelIdsShared
+        | Literal[
+            "o1-pro",
+            "o1-pro-2025-03-19",
+            "o3-pro",
+            "o3-pro-2025-06-10",
+            "o3-deep-research",
+            "o3-deep-research-2025-06-26",
+            "o4-mini-deep-research",
+            "o4-mini-deep-research-2025-06-26",
+            "computer-use-preview",
+            "computer-use-preview-2025-03-11",
+            "gpt-5.5-pro",
+            "gpt-5.5-pro-2026-04-23",
+            "gpt-5-codex",
+            "gpt-5-pro",
+            "gpt-5-pro-2025-10-06",
+            "gpt-5.1-codex-max",
+            "gpt-daybreak-blue-latest",
+            "gpt-daybreak-red-latest",
+            "gpt-5.6-cyber",
+        ]
+    ]
+):
+    root: (
+        ModelIdsShared
+        | Literal[
+            "o1-pro",
+            "o1-pro-2025-03-19",
+            "o3-pro",
+            "o3-pro-2025-06-10",
+            "o3-deep-research",
+            "o3-deep-research-2025-06-26",
+            "o4-mini-deep-research",
+            "o4-mini-deep-research-2025-06-26",
+            "computer-use-preview",
+            "computer-use-preview-2025-03-11",
+            "gpt-5.5-pro",
+            "gpt-5.5-pro-2026-04-23",
+            "gpt-5-codex",
+            "gpt-5-pro",
+            "gpt-5-pro-2025-10-06",
+            "gpt-5.1-codex-max",
+            "gpt-daybreak-blue-latest",
+            "gpt-daybreak-red-latest",
+            "gpt-5.6-cyber",
+        ]
+    )
+
+
+class ModelResponseProperties(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    metadata: Metadata | None = None
+    top_logprobs: TopLogprobs2 | None = None
+    temperature: Temperature | None = None
+    top_p: TopP | None = None
+    user: Annotated[str | None, Field(deprecated=True)] = None
+    safety_identifier: SafetyIdentifier | None = None
+    prompt_cache_key: str | None = None
+    prompt_cache_retention: Annotated[
+        Literal["in_memory", "24h"] | None, Field(deprecated=True)
+    ] = None
+
+
+class Moderation(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    input: Annotated[
+        ModerationResultBody | ModerationErrorBody, Field(discriminator="type")
+    ]
+    output: Annotated[
+        ModerationResultBody | ModerationErrorBody, Field(discriminator="type")
+    ]
+
+
+class ModerationConfigParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    mode: ModerationMode
+
+
+class ModerationPolicyParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    input: ModerationConfigParam | None = None
+    output: ModerationConfigParam | None = None
+
+
+class Tools(RootModel[FunctionToolParam | CustomToolParam]):
+    root: Annotated[FunctionToolParam | CustomToolParam, Field(discriminator="type")]
+
+
+class NamespaceToolParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["namespace"] = "namespace"
+    name: Annotated[str, Field(min_length=1)]
+    description: str
+    tools: Annotated[list[Tools], Field(min_length=1)]
+
+
+class OutputTextContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["output_text"] = "output_text"
+    text: str
+    annotations: list[Annotation]
+    logprobs: list[LogProb]
+
+
+class ProgramOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["program_output"] = "program_output"
+    id: str
+    call_id: str
+    result: str
+    status: ProgramOutputStatus
+
+
+class ProgramOutputItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    type: Literal["program_output"] = "program_output"
+    call_id: Annotated[str, Field(max_length=64, min_length=1)]
+    result: Annotated[str, Field(max_length=10485760)]
+    status: ProgramOutputItemStatus
+
+
+class PromptCacheOptions(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    ttl: PromptCacheTTLEnum
+    mode: PromptCacheModeEnum
+
+
+class PromptCacheOptionsParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    ttl: PromptCacheTTLEnum | None = None
+    mode: PromptCacheModeEnum | None = None
+
+
+class Reasoning(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    mode: ReasoningModeEnum | None = None
+    effort: ReasoningEffort | None = None
+    summary: Literal["auto", "concise", "detailed"] | None = None
+    context: Literal["auto", "current_turn", "all_turns"] | None = None
+    generate_summary: Literal["auto", "concise", "detailed"] | None = None
+
+
+class ReasoningItem(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["reasoning"] = "reasoning"
+    id: str
+    encrypted_content: str | None = None
+    summary: list[SummaryTextContent]
+    content: list[ReasoningTextContent] | None = None
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class ResponseError1(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    code: ResponseErrorCode
+    message: str
+
+
+class ResponseError(RootModel[ResponseError1 | None]):
+    root: ResponseError1 | None
+
+
+class ResponseErrorEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["error"] = "error"
+    code: str | None = None
+    message: str | None = None
+    param: str | None = None
+    error: ErrorEventDetails | None = None
+    sequence_number: int
+
+
+class ResponseOutputTextAnnotationAddedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.output_text.annotation.added"] = (
+        "response.output_text.annotation.added"
+    )
+    item_id: str
+    output_index: int
+    content_index: int
+    annotation_index: int
+    sequence_number: int
+    annotation: Annotation | None
+
+
+class ResponsePromptVariables(
+    RootModel[
+        dict[str, str | InputTextContent | InputImageContent | InputFileContent] | None
+    ]
+):
+    root: (
+        dict[str, str | InputTextContent | InputImageContent | InputFileContent] | None
+    )
+
+
+class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.shell_call_output_content.delta"] = (
+        "response.shell_call_output_content.delta"
+    )
+    sequence_number: int
+    item_id: str
+    output_index: int
+    command_index: int
+    delta: ShellCallOutputDelta
+
+
+class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.shell_call_output_content.done"] = (
+        "response.shell_call_output_content.done"
+    )
+    sequence_number: int
+    item_id: str
+    output_index: int
+    command_index: int
+    output: list[FunctionShellCallOutputContent]
+
+
+class TextResponseFormatConfiguration(
+    RootModel[
+        ResponseFormatText | TextResponseFormatJsonSchema | ResponseFormatJsonObject
+    ]
+):
+    root: ResponseFormatText | TextResponseFormatJsonSchema | ResponseFormatJsonObject
+
+
+class ToolChoiceParam(
+    RootModel[
+        ToolChoiceOptions
+        | ToolChoiceAllowed
+        | ToolChoiceTypes
+        | ToolChoiceFunction
+        | ToolChoiceMCP
+        | ToolChoiceCustom
+        | SpecificProgrammaticToolCallingParam
+        | SpecificApplyPatchParam
+        | SpecificFunctionShellParam
+    ]
+):
+    root: (
+        ToolChoiceOptions
+        | ToolChoiceAllowed
+        | ToolChoiceTypes
+        | ToolChoiceFunction
+        | ToolChoiceMCP
+        | ToolChoiceCustom
+        | SpecificProgrammaticToolCallingParam
+        | SpecificApplyPatchParam
+        | SpecificFunctionShellParam
+    )
+
+
+class ToolSearchCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["tool_search_call"] = "tool_search_call"
+    id: str
+    call_id: str | None
+    execution: ToolSearchExecutionType
+    arguments: Any
+    status: FunctionCallStatus
+    created_by: str | None = None
+
+
+class ToolSearchCallItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    call_id: CallId | None = None
+    type: Literal["tool_search_call"] = "tool_search_call"
+    execution: ToolSearchExecutionType | None = None
+    arguments: EmptyModelParam
+    status: FunctionCallItemStatus | None = None
+
+
+class AutoCodeInterpreterToolParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["auto"] = "auto"
+    file_ids: Annotated[list[str] | None, Field(max_length=50)] = None
+    memory_limit: ContainerMemoryLimit | None = None
+    network_policy: Annotated[
+        ContainerNetworkPolicyDisabledParam
+        | ContainerNetworkPolicyAllowlistParam
+        | None,
+        Field(discriminator="type"),
+    ] = None
+
+
+class CodeInterpreterTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["code_interpreter"] = "code_interpreter"
+    container: str | AutoCodeInterpreterToolParam
+    allowed_callers: AllowedCallers | None = None
+
+
+class Skills(RootModel[SkillReferenceParam | InlineSkillParam]):
+    root: Annotated[SkillReferenceParam | InlineSkillParam, Field(discriminator="type")]
+
+
+class ContainerAutoParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["container_auto"] = "container_auto"
+    file_ids: Annotated[list[str] | None, Field(max_length=50)] = None
+    memory_limit: ContainerMemoryLimit | None = None
+    network_policy: Annotated[
+        ContainerNetworkPolicyDisabledParam
+        | ContainerNetworkPolicyAllowlistParam
+        | None,
+        Field(discriminator="type"),
+    ] = None
+    skills: Annotated[list[Skills] | None, Field(max_length=200)] = None
+
+
+class CreateModelResponseProperties(ModelResponseProperties):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    prompt_cache_options: PromptCacheOptionsParam | None = None
+    top_logprobs: TopLogprobs | TopLogprobs1 | None = None
+
+
+class FunctionAndCustomToolCallOutput(
+    RootModel[InputTextContent | InputImageContent | InputFileContent]
+):
+    root: Annotated[
+        InputTextContent | InputImageContent | InputFileContent,
+        Field(discriminator="type"),
+    ]
+
+
+class Output2(
+    RootModel[
+        InputTextContentParam | InputImageContentParamAutoParam | InputFileContentParam
+    ]
+):
+    root: Annotated[
+        InputTextContentParam | InputImageContentParamAutoParam | InputFileContentParam,
+        Field(discriminator="type"),
+    ]
+
+
+class FunctionCallOutputItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    call_id: CallId | None = None
+    type: Literal["function_call_output"] = "function_call_output"
+    output: Output | list[Output2]
+    name: Name | None = None
+    namespace: Namespace | None = None
+    caller: ToolCallCallerParam | None = None
+    status: FunctionCallItemStatus | None = None
+
+
+class FunctionShellCallItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    call_id: Annotated[str, Field(max_length=64, min_length=1)]
+    caller: ToolCallCallerParam | None = None
+    type: Literal["shell_call"] = "shell_call"
+    action: FunctionShellActionParam
+    status: FunctionShellCallItemStatus | None = None
+    environment: LocalEnvironmentParam | ContainerReferenceParam | None = None
+
+
+class FunctionShellCallOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["shell_call_output"] = "shell_call_output"
+    id: str
+    call_id: str
+    caller: ToolCallCaller | None = None
+    status: FunctionShellCallOutputStatusEnum
+    output: list[FunctionShellCallOutputContent]
+    max_output_length: int | None
+    created_by: str | None = None
+
+
+class FunctionShellCallOutputContentParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    stdout: Annotated[str, Field(max_length=10485760)]
+    stderr: Annotated[str, Field(max_length=10485760)]
+    outcome: FunctionShellCallOutputOutcomeParam
+
+
+class FunctionShellCallOutputItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    call_id: Annotated[str, Field(max_length=64, min_length=1)]
+    caller: ToolCallCallerParam | None = None
+    type: Literal["shell_call_output"] = "shell_call_output"
+    output: list[FunctionShellCallOutputContentParam]
+    status: FunctionShellCallItemStatus | None = None
+    max_output_length: int | None = None
+
+
+class FunctionShellToolParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["shell"] = "shell"
+    environment: (
+        ContainerAutoParam | LocalEnvironmentParam | ContainerReferenceParam | None
+    ) = None
+    allowed_callers: AllowedCallers | None = None
+
+
+class FunctionToolCallOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    type: Literal["function_call_output"] = "function_call_output"
+    call_id: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+    caller: ToolCallCallerParam | None = None
+    output: str | list[FunctionAndCustomToolCallOutput]
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+
+
+class FunctionToolCallOutputResource(FunctionToolCallOutput):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    status: FunctionCallOutputStatusEnum
+    created_by: str | None = None
+    type: Literal["function_call_output"] = "function_call_output"
+
+
+class InputContent(RootModel[InputTextContent | InputImageContent | InputFileContent]):
+    root: Annotated[
+        InputTextContent | InputImageContent | InputFileContent,
+        Field(discriminator="type"),
+    ]
+
+
+class InputMessageContentList(RootModel[list[InputContent]]):
+    root: list[InputContent]
+
+
+class MCPToolCall(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["mcp_call"] = "mcp_call"
+    id: str
+    server_label: str
+    name: str
+    arguments: str
+    output: str | None = None
+    error: MCPToolCallError | None = None
+    status: MCPToolCallStatus | None = None
+    approval_request_id: str | None = None
+
+
+class Content(
+    RootModel[
+        InputTextContent
+        | OutputTextContent
+        | TextContent
+        | SummaryTextContent
+        | ReasoningTextContent
+        | RefusalContent
+        | InputImageContent
+        | ComputerScreenshotContent
+        | InputFileContent
+    ]
+):
+    root: Annotated[
+        InputTextContent
+        | OutputTextContent
+        | TextContent
+        | SummaryTextContent
+        | ReasoningTextContent
+        | RefusalContent
+        | InputImageContent
+        | ComputerScreenshotContent
+        | InputFileContent,
+        Field(discriminator="type"),
+    ]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["message"] = "message"
+    id: str
+    status: MessageStatus
+    role: MessageRole
+    content: list[Content]
+    phase: MessagePhase2 | None = None
+
+
+class ModelIdsCompaction(RootModel[ModelIdsResponses | str | None]):
+    root: ModelIdsResponses | str | None
+
+
+class ModerationParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    model: str
+    policy: ModerationPolicyParam | None = None
+
+
+class OutputContent(
+    RootModel[OutputTextContent | RefusalContent | ReasoningTextContent]
+):
+    root: Annotated[
+        OutputTextContent | RefusalContent | ReasoningTextContent,
+        Field(discriminator="type"),
+    ]
+
+
+class OutputMessageContent(RootModel[OutputTextContent | RefusalContent]):
+    root: Annotated[OutputTextContent | RefusalContent, Field(discriminator="type")]
+
+
+class Prompt1(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    version: str | None = None
+    variables: ResponsePromptVariables | None = None
+
+
+class Prompt(RootModel[Prompt1 | None]):
+    root: Prompt1 | None
+
+
+class ResponseContentPartAddedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.content_part.added"] = "response.content_part.added"
+    item_id: str
+    output_index: int
+    content_index: int
+    part: OutputContent
+    sequence_number: int
+
+
+class ResponseContentPartDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.content_part.done"] = "response.content_part.done"
+    item_id: str
+    output_index: int
+    content_index: int
+    sequence_number: int
+    part: OutputContent
+
+
+class ResponseTextParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    format: TextResponseFormatConfiguration | None = None
+    verbosity: Verbosity | None = None
+
+
+class CustomToolCallOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["custom_tool_call_output"] = "custom_tool_call_output"
+    id: str | None = None
+    call_id: str
+    caller: ToolCallCallerParam | None = None
+    output: str | list[FunctionAndCustomToolCallOutput]
+
+
+class CustomToolCallOutputResource(CustomToolCallOutput):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    status: FunctionCallOutputStatusEnum
+    created_by: str | None = None
+    type: Literal["custom_tool_call_output"] = "custom_tool_call_output"
+
+
+class EasyInputMessage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    role: Literal["user", "assistant", "system", "developer"]
+    content: str | InputMessageContentList
+    phase: MessagePhase | None = None
+    type: Literal["message"] | None = None
+
+
+class InputMessage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["message"] | None = None
+    role: Literal["user", "system", "developer"]
+    status: Literal["in_progress", "completed", "incomplete"] | None = None
+    content: InputMessageContentList
+
+
+class InputMessageResource(InputMessage):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    type: Literal["message"] = "message"
+
+
+class OutputMessage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    type: Literal["message"] = "message"
+    role: Literal["assistant"] = "assistant"
+    content: list[OutputMessageContent]
+    phase: MessagePhase | None = None
+    status: Literal["in_progress", "completed", "incomplete"]
+
+
+class AdditionalTools(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["additional_tools"] = "additional_tools"
+    id: str
+    role: MessageRole
+    tools: list[Tool]
+
+
+class AdditionalToolsItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    type: Literal["additional_tools"] = "additional_tools"
+    role: Literal["developer"] = "developer"
+    tools: list[Tool]
+
+
+class CompactResource(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    object: Literal["response.compaction"] = "response.compaction"
+    output: list[ItemField]
+    created_at: int
+    usage: ResponseUsage
+
+
+class CompactResponseMethodPublicBody(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    model: ModelIdsCompaction | None
+    input: Input | list[InputItem] | None = None
+    previous_response_id: str | None = None
+    instructions: str | None = None
+    prompt_cache_key: PromptCacheKey | None = None
+    prompt_cache_retention: PromptCacheRetentionEnum | None = None
+    prompt_cache_options: PromptCacheOptionsParam | None = None
+    service_tier: ServiceTierEnum | None = None
+
+
+class CompoundFilter(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["CompoundFilter"] = "CompoundFilter"
+    filters: list[Filters]
+
+
+class FileSearchTool(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["file_search"] = "file_search"
+    vector_store_ids: list[str]
+    max_num_results: int | None = None
+    ranking_options: RankingOptions | None = None
+    filters: FiltersModel | None = None
+
+
+class ResponseCompletedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.completed"] = "response.completed"
+    response: Response
+    sequence_number: int
+
+
+class ResponseCreatedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.created"] = "response.created"
+    response: Response
+    sequence_number: int
+
+
+class ResponseFailedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.failed"] = "response.failed"
+    sequence_number: int
+    response: Response
+
+
+class ResponseInProgressEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.in_progress"] = "response.in_progress"
+    response: Response
+    sequence_number: int
+
+
+class ResponseIncompleteEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.incomplete"] = "response.incomplete"
+    response: Response
+    sequence_number: int
+
+
+class ResponseItemList(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    object: Literal["list"] = "list"
+    data: list[ItemResource]
+    has_more: bool
+    first_id: str
+    last_id: str
+
+
+class ResponseOutputItemAddedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.output_item.added"] = "response.output_item.added"
+    output_index: int
+    sequence_number: int
+    item: OutputItem
+
+
+class ResponseOutputItemDoneEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.output_item.done"] = "response.output_item.done"
+    output_index: int
+    sequence_number: int
+    item: OutputItem
+
+
+class ResponseProperties(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    previous_response_id: str | None = None
+    model: ModelIdsResponses | None = None
+    background: bool | None = None
+    max_tool_calls: int | None = None
+    text: ResponseTextParam | None = None
+    tools: ToolsArray | None = None
+    tool_choice: ToolChoiceParam | None = None
+    prompt: Prompt | None = None
+
+
+class ResponseQueuedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["response.queued"] = "response.queued"
+    response: Response
+    sequence_number: int
+
+
+class TokenCountsBody(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    model: str | None = None
+    input: Input | list[InputItem] | None = None
+    previous_response_id: str | None = None
+    tools: list[Tool] | None = None
+    text: ResponseTextParam | None = None
+    reasoning: Reasoning | None = None
+    truncation: Annotated[TruncationEnum | None, Field(deprecated=True)] = None
+    instructions: str | None = None
+    personality: PersonalityEnum | None = None
+    conversation: ConversationParam | None = None
+    tool_choice: ToolChoiceParam | None = None
+    parallel_tool_calls: bool | None = None
+
+
+class ToolSearchOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["tool_search_output"] = "tool_search_output"
+    id: str
+    call_id: str | None
+    execution: ToolSearchExecutionType
+    tools: list[Tool]
+    status: FunctionCallOutputStatusEnum
+    created_by: str | None = None
+
+
+class ToolSearchOutputItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    call_id: CallId | None = None
+    type: Literal["tool_search_output"] = "tool_search_output"
+    execution: ToolSearchExecutionType | None = None
+    tools: list[Tool]
+    status: FunctionCallItemStatus | None = None
+
+
+class Filters(RootModel[ComparisonFilter | CompoundFilter]):
+    root: Annotated[ComparisonFilter | CompoundFilter, Field(discriminator="type")]
+
+
+class FiltersModel(RootModel[ComparisonFilter | CompoundFilter]):
+    root: ComparisonFilter | CompoundFilter
+
+
+class Tool(
+    RootModel[
+        FunctionTool
+        | FileSearchTool
+        | ComputerTool
+        | ComputerUsePreviewTool
+        | WebSearchTool
+        | MCPTool
+        | CodeInterpreterTool
+        | ProgrammaticToolCallingParam
+        | ImageGenTool
+        | LocalShellToolParam
+        | FunctionShellToolParam
+        | CustomToolParam
+        | NamespaceToolParam
+        | ToolSearchToolParam
+        | WebSearchPreviewTool
+        | ApplyPatchToolParam
+    ]
+):
+    root: Annotated[
+        FunctionTool
+        | FileSearchTool
+        | ComputerTool
+        | ComputerUsePreviewTool
+        | WebSearchTool
+        | MCPTool
+        | CodeInterpreterTool
+        | ProgrammaticToolCallingParam
+        | ImageGenTool
+        | LocalShellToolParam
+        | FunctionShellToolParam
+        | CustomToolParam
+        | NamespaceToolParam
+        | ToolSearchToolParam
+        | WebSearchPreviewTool
+        | ApplyPatchToolParam,
+        Field(discriminator="type"),
+    ]
+
+
+class CreateResponse(CreateModelResponseProperties, ResponseProperties):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    service_tier: ServiceTierResponses | None = None
+    truncation: Annotated[
+        Literal["auto", "disabled"] | None, Field(deprecated=True)
+    ] = None
+    reasoning: Reasoning | None = None
+    input: InputParam | None = None
+    include: list[IncludeEnum] | None = None
+    parallel_tool_calls: bool | None = None
+    store: bool | None = None
+    instructions: str | None = None
+    moderation: ModerationParam | None = None
+    stream: bool | None = None
+    stream_options: ResponseStreamOptions | None = None
+    conversation: ConversationParam | None = None
+    context_management: ContextManagement | None = None
+    max_output_tokens: MaxOutputTokens | None = None
+    agent_reference: AgentReference | None = None
+
+
+class Response(ModelResponseProperties, ResponseProperties):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    service_tier: ServiceTierResponses | None = None
+    truncation: Literal["auto", "disabled"] | None = None
+    id: str
+    object: Literal["response"] = "response"
+    status: Literal[
+        "completed", "failed", "in_progress", "cancelled", "queued", "incomplete"
+    ]
+    created_at: int
+    completed_at: int | None = None
+    error: ResponseError | None
+    incomplete_details: IncompleteDetails | None
+    output: list[OutputItem]
+    reasoning: Reasoning | None = None
+    instructions: str | list[InputItem] | None
+    output_text: str | None = None
+    usage: ResponseUsage | None = None
+    prompt_cache_options: PromptCacheOptions | None = None
+    moderation: Moderation | None = None
+    parallel_tool_calls: bool
+    conversation: ResponseConversation | None = None
+    max_output_tokens: int | None = None
+    store: bool | None = None
+    agent_reference: AgentReference | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    model: ModelIdsResponses
+    tools: ToolsArray
+    metadata: Metadata | None
+    tool_choice: ToolChoiceParam
+    temperature: Temperature | None
+    top_p: TopP | None
+
+
+class ResponseStreamEvent(
+    RootModel[
+        ResponseAudioDeltaEvent
+        | ResponseAudioDoneEvent
+        | ResponseAudioTranscriptDeltaEvent
+        | ResponseAudioTranscriptDoneEvent
+        | ResponseCodeInterpreterCallCodeDeltaEvent
+        | ResponseCodeInterpreterCallCodeDoneEvent
+        | ResponseCodeInterpreterCallCompletedEvent
+        | ResponseCodeInterpreterCallInProgressEvent
+        | ResponseCodeInterpreterCallInterpretingEvent
+        | ResponseCompletedEvent
+        | ResponseContentPartAddedEvent
+        | ResponseContentPartDoneEvent
+        | ResponseCreatedEvent
+        | ResponseErrorEvent
+        | ResponseFileSearchCallCompletedEvent
+        | ResponseFileSearchCallInProgressEvent
+        | ResponseFileSearchCallSearchingEvent
+        | ResponseFunctionCallArgumentsDeltaEvent
+        | ResponseFunctionCallArgumentsDoneEvent
+        | ResponseShellCallCommandAddedStreamingEvent
+        | ResponseShellCallCommandDeltaStreamingEvent
+        | ResponseShellCallCommandDoneStreamingEvent
+        | ResponseShellCallOutputContentDeltaStreamingEvent
+        | ResponseShellCallOutputContentDoneStreamingEvent
+        | ResponseInProgressEvent
+        | ResponseFailedEvent
+        | ResponseIncompleteEvent
+        | ResponseOutputItemAddedEvent
+        | ResponseOutputItemDoneEvent
+        | ResponseReasoningSummaryPartAddedEvent
+        | ResponseReasoningSummaryPartDoneEvent
+        | ResponseReasoningSummaryTextDeltaEvent
+        | ResponseReasoningSummaryTextDoneEvent
+        | ResponseReasoningTextDeltaEvent
+        | ResponseReasoningTextDoneEvent
+        | ResponseRefusalDeltaEvent
+        | ResponseRefusalDoneEvent
+        | ResponseTextDeltaEvent
+        | ResponseTextDoneEvent
+        | ResponseWebSearchCallCompletedEvent
+        | ResponseWebSearchCallInProgressEvent
+        | ResponseWebSearchCallSearchingEvent
+        | ResponseImageGenCallCompletedEvent
+        | ResponseImageGenCallGeneratingEvent
+        | ResponseImageGenCallInProgressEvent
+        | ResponseImageGenCallPartialImageEvent
+        | ResponseMCPCallArgumentsDeltaEvent
+        | ResponseMCPCallArgumentsDoneEvent
+        | ResponseMCPCallCompletedEvent
+        | ResponseMCPCallFailedEvent
+        | ResponseMCPCallInProgressEvent
+        | ResponseMCPListToolsCompletedEvent
+        | ResponseMCPListToolsFailedEvent
+        | ResponseMCPListToolsInProgressEvent
+        | ResponseOutputTextAnnotationAddedEvent
+        | ResponseQueuedEvent
+        | ResponseCustomToolCallInputDeltaEvent
+        | ResponseCustomToolCallInputDoneEvent
+        | ResponseCompactionCompactingEvent
+    ]
+):
+    root: Annotated[
+        ResponseAudioDeltaEvent
+        | ResponseAudioDoneEvent
+        | ResponseAudioTranscriptDeltaEvent
+        | ResponseAudioTranscriptDoneEvent
+        | ResponseCodeInterpreterCallCodeDeltaEvent
+        | ResponseCodeInterpreterCallCodeDoneEvent
+        | ResponseCodeInterpreterCallCompletedEvent
+        | ResponseCodeInterpreterCallInProgressEvent
+        | ResponseCodeInterpreterCallInterpretingEvent
+        | ResponseCompletedEvent
+        | ResponseContentPartAddedEvent
+        | ResponseContentPartDoneEvent
+        | ResponseCreatedEvent
+        | ResponseErrorEvent
+        | ResponseFileSearchCallCompletedEvent
+        | ResponseFileSearchCallInProgressEvent
+        | ResponseFileSearchCallSearchingEvent
+        | ResponseFunctionCallArgumentsDeltaEvent
+        | ResponseFunctionCallArgumentsDoneEvent
+        | ResponseShellCallCommandAddedStreamingEvent
+        | ResponseShellCallCommandDeltaStreamingEvent
+        | ResponseShellCallCommandDoneStreamingEvent
+        | ResponseShellCallOutputContentDeltaStreamingEvent
+        | ResponseShellCallOutputContentDoneStreamingEvent
+        | ResponseInProgressEvent
+        | ResponseFailedEvent
+        | ResponseIncompleteEvent
+        | ResponseOutputItemAddedEvent
+        | ResponseOutputItemDoneEvent
+        | ResponseReasoningSummaryPartAddedEvent
+        | ResponseReasoningSummaryPartDoneEvent
+        | ResponseReasoningSummaryTextDeltaEvent
+        | ResponseReasoningSummaryTextDoneEvent
+        | ResponseReasoningTextDeltaEvent
+        | ResponseReasoningTextDoneEvent
+        | ResponseRefusalDeltaEvent
+        | ResponseRefusalDoneEvent
+        | ResponseTextDeltaEvent
+        | ResponseTextDoneEvent
+        | ResponseWebSearchCallCompletedEvent
+        | ResponseWebSearchCallInProgressEvent
+        | ResponseWebSearchCallSearchingEvent
+        | ResponseImageGenCallCompletedEvent
+        | ResponseImageGenCallGeneratingEvent
+        | ResponseImageGenCallInProgressEvent
+        | ResponseImageGenCallPartialImageEvent
+        | ResponseMCPCallArgumentsDeltaEvent
+        | ResponseMCPCallArgumentsDoneEvent
+        | ResponseMCPCallCompletedEvent
+        | ResponseMCPCallFailedEvent
+        | ResponseMCPCallInProgressEvent
+        | ResponseMCPListToolsCompletedEvent
+        | ResponseMCPListToolsFailedEvent
+        | ResponseMCPListToolsInProgressEvent
+        | ResponseOutputTextAnnotationAddedEvent
+        | ResponseQueuedEvent
+        | ResponseCustomToolCallInputDeltaEvent
+        | ResponseCustomToolCallInputDoneEvent
+        | ResponseCompactionCompactingEvent,
+        Field(discriminator="type"),
+    ]
+
+
+class ItemField(
+    RootModel[
+        Message
+        | Program
+        | ProgramOutput
+        | FunctionToolCall
+        | ToolSearchCall
+        | ToolSearchOutput
+        | AdditionalTools
+        | FunctionToolCallOutput
+        | FileSearchToolCall
+        | WebSearchToolCall
+        | ImageGenToolCall
+        | ComputerToolCall
+        | ComputerToolCallOutputResource
+        | ReasoningItem
+        | CompactionBody
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCall
+        | FunctionShellCallOutput
+        | ApplyPatchToolCall
+        | ApplyPatchToolCallOutput
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponseResource
+        | MCPToolCall
+        | CustomToolCall
+        | CustomToolCallOutput
+    ]
+):
+    root: Annotated[
+        Message
+        | Program
+        | ProgramOutput
+        | FunctionToolCall
+        | ToolSearchCall
+        | ToolSearchOutput
+        | AdditionalTools
+        | FunctionToolCallOutput
+        | FileSearchToolCall
+        | WebSearchToolCall
+        | ImageGenToolCall
+        | ComputerToolCall
+        | ComputerToolCallOutputResource
+        | ReasoningItem
+        | CompactionBody
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCall
+        | FunctionShellCallOutput
+        | ApplyPatchToolCall
+        | ApplyPatchToolCallOutput
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponseResource
+        | MCPToolCall
+        | CustomToolCall
+        | CustomToolCallOutput,
+        Field(discriminator="type"),
+    ]
+
+
+class ItemResource(
+    RootModel[
+        InputMessageResource
+        | OutputMessage
+        | FileSearchToolCall
+        | ComputerToolCall
+        | ComputerToolCallOutputResource
+        | WebSearchToolCall
+        | FunctionToolCallResource
+        | FunctionToolCallOutputResource
+        | ToolSearchCall
+        | ToolSearchOutput
+        | AdditionalTools
+        | ReasoningItem
+        | Program
+        | ProgramOutput
+        | CompactionBody
+        | ImageGenToolCall
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCall
+        | FunctionShellCallOutput
+        | ApplyPatchToolCall
+        | ApplyPatchToolCallOutput
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponseResource
+        | MCPToolCall
+        | CustomToolCallResource
+        | CustomToolCallOutputResource
+        | StructuredOutputsItem
+    ]
+):
+    root: (
+        InputMessageResource
+        | OutputMessage
+        | FileSearchToolCall
+        | ComputerToolCall
+        | ComputerToolCallOutputResource
+        | WebSearchToolCall
+        | FunctionToolCallResource
+        | FunctionToolCallOutputResource
+        | ToolSearchCall
+        | ToolSearchOutput
+        | AdditionalTools
+        | ReasoningItem
+        | Program
+        | ProgramOutput
+        | CompactionBody
+        | ImageGenToolCall
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCall
+        | FunctionShellCallOutput
+        | ApplyPatchToolCall
+        | ApplyPatchToolCallOutput
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponseResource
+        | MCPToolCall
+        | CustomToolCallResource
+        | CustomToolCallOutputResource
+        | StructuredOutputsItem
+    )
+
+
+class OutputItem(
+    RootModel[
+        OutputMessage
+        | FileSearchToolCall
+        | FunctionToolCall
+        | FunctionToolCallOutputResource
+        | WebSearchToolCall
+        | ComputerToolCall
+        | ComputerToolCallOutputResource
+        | ReasoningItem
+        | Program
+        | ProgramOutput
+        | ToolSearchCall
+        | ToolSearchOutput
+        | AdditionalTools
+        | CompactionBody
+        | ImageGenToolCall
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCall
+        | FunctionShellCallOutput
+        | ApplyPatchToolCall
+        | ApplyPatchToolCallOutput
+        | MCPToolCall
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponseResource
+        | CustomToolCall
+        | CustomToolCallOutputResource
+        | StructuredOutputsItem
+    ]
+):
+    root: Annotated[
+        OutputMessage
+        | FileSearchToolCall
+        | FunctionToolCall
+        | FunctionToolCallOutputResource
+        | WebSearchToolCall
+        | ComputerToolCall
+        | ComputerToolCallOutputResource
+        | ReasoningItem
+        | Program
+        | ProgramOutput
+        | ToolSearchCall
+        | ToolSearchOutput
+        | AdditionalTools
+        | CompactionBody
+        | ImageGenToolCall
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCall
+        | FunctionShellCallOutput
+        | ApplyPatchToolCall
+        | ApplyPatchToolCallOutput
+        | MCPToolCall
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponseResource
+        | CustomToolCall
+        | CustomToolCallOutputResource
+        | StructuredOutputsItem,
+        Field(discriminator="type"),
+    ]
+
+
+class InputItem(
+    RootModel[
+        EasyInputMessage
+        | InputMessage
+        | OutputMessage
+        | FileSearchToolCall
+        | ComputerToolCall
+        | ComputerCallOutputItemParam
+        | WebSearchToolCall
+        | FunctionToolCall
+        | FunctionCallOutputItemParam
+        | ToolSearchCallItemParam
+        | ToolSearchOutputItemParam
+        | AdditionalToolsItemParam
+        | ReasoningItem
+        | CompactionSummaryItemParam
+        | ImageGenToolCall
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCallItemParam
+        | FunctionShellCallOutputItemParam
+        | ApplyPatchToolCallItemParam
+        | ApplyPatchToolCallOutputItemParam
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponse
+        | MCPToolCall
+        | CustomToolCallOutput
+        | CustomToolCall
+        | CompactionTriggerItemParam
+        | ItemReferenceParam
+        | ProgramItemParam
+        | ProgramOutputItemParam
+    ]
+):
+    root: (
+        EasyInputMessage
+        | InputMessage
+        | OutputMessage
+        | FileSearchToolCall
+        | ComputerToolCall
+        | ComputerCallOutputItemParam
+        | WebSearchToolCall
+        | FunctionToolCall
+        | FunctionCallOutputItemParam
+        | ToolSearchCallItemParam
+        | ToolSearchOutputItemParam
+        | AdditionalToolsItemParam
+        | ReasoningItem
+        | CompactionSummaryItemParam
+        | ImageGenToolCall
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCallItemParam
+        | FunctionShellCallOutputItemParam
+        | ApplyPatchToolCallItemParam
+        | ApplyPatchToolCallOutputItemParam
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponse
+        | MCPToolCall
+        | CustomToolCallOutput
+        | CustomToolCall
+        | CompactionTriggerItemParam
+        | ItemReferenceParam
+        | ProgramItemParam
+        | ProgramOutputItemParam
+    )
+
+
+class Item(
+    RootModel[
+        InputMessage
+        | OutputMessage
+        | FileSearchToolCall
+        | ComputerToolCall
+        | ComputerCallOutputItemParam
+        | WebSearchToolCall
+        | FunctionToolCall
+        | FunctionCallOutputItemParam
+        | ToolSearchCallItemParam
+        | ToolSearchOutputItemParam
+        | AdditionalToolsItemParam
+        | ReasoningItem
+        | CompactionSummaryItemParam
+        | ImageGenToolCall
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCallItemParam
+        | FunctionShellCallOutputItemParam
+        | ApplyPatchToolCallItemParam
+        | ApplyPatchToolCallOutputItemParam
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponse
+        | MCPToolCall
+        | CustomToolCallOutput
+        | CustomToolCall
+    ]
+):
+    root: (
+        InputMessage
+        | OutputMessage
+        | FileSearchToolCall
+        | ComputerToolCall
+        | ComputerCallOutputItemParam
+        | WebSearchToolCall
+        | FunctionToolCall
+        | FunctionCallOutputItemParam
+        | ToolSearchCallItemParam
+        | ToolSearchOutputItemParam
+        | AdditionalToolsItemParam
+        | ReasoningItem
+        | CompactionSummaryItemParam
+        | ImageGenToolCall
+        | CodeInterpreterToolCall
+        | LocalShellToolCall
+        | LocalShellToolCallOutput
+        | FunctionShellCallItemParam
+        | FunctionShellCallOutputItemParam
+        | ApplyPatchToolCallItemParam
+        | ApplyPatchToolCallOutputItemParam
+        | MCPListTools
+        | MCPApprovalRequest
+        | MCPApprovalResponse
+        | MCPToolCall
+        | CustomToolCallOutput
+        | CustomToolCall
+    )
+
+
+class ToolsArray(RootModel[list[Tool]]):
+    root: list[Tool]
+
+
+class InputParam(RootModel[str | list[InputItem]]):
+    root: str | list[InputItem]
+
+
+AdditionalTools.model_rebuild()
+AdditionalToolsItemParam.model_rebuild()
+CompactResource.model_rebuild()
+CompactResponseMethodPublicBody.model_rebuild()
+CompoundFilter.model_rebuild()
+FileSearchTool.model_rebuild()
+ResponseCompletedEvent.model_rebuild()
+ResponseCreatedEvent.model_rebuild()
+ResponseFailedEvent.model_rebuild()
+ResponseInProgressEvent.model_rebuild()
+ResponseIncompleteEvent.model_rebuild()
+ResponseItemList.model_rebuild()
+ResponseOutputItemAddedEvent.model_rebuild()
+ResponseOutputItemDoneEvent.model_rebuild()
+ResponseProperties.model_rebuild()
+ResponseQueuedEvent.model_rebuild()
+TokenCountsBody.model_rebuild()
+ToolSearchOutput.model_rebuild()
+ToolSearchOutputItemParam.model_rebuild()
+CreateResponse.model_rebuild()
+Response.model_rebuild()

@@ -1,0 +1,119 @@
+"""Emitted events: serialized once, reused for the live stream, the event log and every replay."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import to_json
+
+__all__ = ["StreamEvent", "encode_json", "sse_frame", "KEEP_ALIVE_FRAME"]
+
+#: An SSE comment line: ignored by clients, keeps idle connections and proxies alive.
+KEEP_ALIVE_FRAME = b": keep-alive\n\n"
+
+_frame_prefixes: dict[str, bytes] = {}
+
+
+def encode_json(value: Any) -> bytes:
+    """Compact JSON for the wire (pydantic-core's encoder: fast, and it knows pydantic models)."""
+    return to_json(value)
+
+
+def _plain(value: Any) -> Any:
+    """A caller's argument as plain JSON-able data, in the protocol's shape.
+
+    Pydantic models (ours or the openai package's) are dumped with the fields that were set, so a
+    model built with only the required fields serializes as exactly those fields.
+    """
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def sse_frame(event_type: str, data: bytes) -> bytes:
+    """One SSE frame: ``event: <type>`` then ``data: <json>`` then a blank line."""
+    prefix = _frame_prefixes.get(event_type)
+    if prefix is None:
+        prefix = _frame_prefixes[event_type] = b"event: " + event_type.encode() + b"\ndata: "
+    return prefix + data + b"\n\n"
+
+
+class StreamEvent:
+    """One event of a response stream.
+
+    ``type`` and ``sequence_number`` are attributes; the rest of the payload reads as attributes or
+    items too (``event.delta``, ``event["item_id"]``). ``json`` holds the bytes sent on the wire,
+    made once at emit time, so later changes to the response snapshot never alter an event.
+    """
+
+    __slots__ = ("type", "sequence_number", "json", "stream", "_data", "_frame")
+
+    def __init__(self, event_type: str, sequence_number: int, data: bytes, stream: Any = None) -> None:
+        self.type = event_type
+        self.sequence_number = sequence_number
+        self.json = data
+        self.stream = stream
+        self._data: dict | None = None
+        self._frame: bytes | None = None
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any], stream: Any = None) -> StreamEvent:
+        return cls(payload["type"], payload["sequence_number"], encode_json(payload), stream)
+
+    @property
+    def frame(self) -> bytes:
+        """The SSE frame for this event."""
+        if self._frame is None:
+            self._frame = sse_frame(self.type, self.json)
+        return self._frame
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The payload as a dict (parsed from the wire bytes, so it is exactly what was sent)."""
+        if self._data is None:
+            self._data = json.loads(self.json)
+        return self._data
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.data[name]
+        except KeyError:
+            raise AttributeError(f"{self.type} event has no field {name!r}") from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        return json.loads(self.json)
+
+    def model_dump_json(self, **_: Any) -> str:
+        return self.json.decode()
+
+    def as_model(self) -> BaseModel:
+        """The event as its generated, validated pydantic model."""
+        from responsekit.models import ResponseStreamEvent
+
+        return ResponseStreamEvent.model_validate_json(self.json).root
+
+    def __repr__(self) -> str:
+        return f"<StreamEvent #{self.sequence_number} {self.type}>"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StreamEvent):
+            return self.json == other.json
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.json)
