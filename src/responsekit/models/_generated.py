@@ -1,5 +1,5 @@
 # GENERATED FILE: DO NOT EDIT. Protocol models (pydantic v2).
-# Source: spec/openapi.json (sha256 4bfbfb2d39591118bf3a95ff6da693715fe2e63f1c5855f2ec36858257199dc3), by `make codegen` (codegen/generate.py).
+# Source: spec/openapi.json (sha256 6b2b88b1a6830c16fd9812f723ad4d4bd852834886ab539b5b9dc91ff789937f), by `make codegen` (codegen/generate.py).
 # To change it, edit spec/overlay.yaml, codegen/builders.yaml or codegen/templates/, then
 # run `make codegen`.
 
@@ -188,7 +188,7 @@ class ComparisonFilter(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["ComparisonFilter"] = "ComparisonFilter"
+    type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
     key: str
     value: str | float | bool | list[str | float]
 
@@ -546,9 +546,9 @@ class FunctionTool(BaseModel):
     type: Literal["function"] = "function"
     name: str
     description: str | None = None
-    parameters: dict[str, Any] | None
+    parameters: dict[str, Any] | None = None
     output_schema: dict[str, Any] | None = None
-    strict: bool | None
+    strict: bool | None = None
     defer_loading: bool | None = None
     allowed_callers: list[CallableToolAllowedCaller] | None = None
 
@@ -2208,7 +2208,7 @@ class WebSearchPreviewTool(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["WebSearchPreviewTool"] = "WebSearchPreviewTool"
+    type: Literal["web_search_preview", "web_search_preview_2025_03_11"]
     user_location: ApproximateLocation | None = None
     search_context_size: SearchContextSize | None = None
     search_content_types: list[SearchContentType] | None = None
@@ -2225,7 +2225,7 @@ class WebSearchTool(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["WebSearchTool"] = "WebSearchTool"
+    type: Literal["web_search", "web_search_2025_08_26"]
     external_web_access: bool | None = True
     filters: Filters1 | None = None
     user_location: WebSearchApproximateLocation | None = None
@@ -3527,7 +3527,7 @@ class CompoundFilter(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["CompoundFilter"] = "CompoundFilter"
+    type: Literal["and", "or"]
     filters: list[Filters]
 
 

@@ -1,5 +1,5 @@
 # GENERATED FILE: DO NOT EDIT. Typed emit_* methods, one per stream event type.
-# Source: spec/openapi.json (sha256 4bfbfb2d39591118bf3a95ff6da693715fe2e63f1c5855f2ec36858257199dc3), by `make codegen` (codegen/generate.py).
+# Source: spec/openapi.json (sha256 6b2b88b1a6830c16fd9812f723ad4d4bd852834886ab539b5b9dc91ff789937f), by `make codegen` (codegen/generate.py).
 # To change it, edit spec/overlay.yaml, codegen/builders.yaml or codegen/templates/, then
 # run `make codegen`.
 """Typed emit_* methods, one per stream event type, as mixins for the hand-written builders.

@@ -54,8 +54,10 @@ class OutputItemBuilder(_OutputItemBuilderEvents):
     #: The status an item gets when the response ends before the item did.
     _interrupted_status = "incomplete"
 
-    def __init__(self, stream: ResponseEventStream, output_index: int, item: dict[str, Any]) -> None:
+    def __init__(self, stream: ResponseEventStream, output_index: int | None, item: dict[str, Any]) -> None:
         self._stream = stream
+        # The item's position in `output`, fixed by emit_added(): items take the next index in the
+        # order they are added, whatever order their builders were made in.
         self._output_index = output_index
         self._item = item
         self._item_id = item.get("id")
@@ -71,7 +73,8 @@ class OutputItemBuilder(_OutputItemBuilderEvents):
         return self._item_id
 
     @property
-    def output_index(self) -> int:
+    def output_index(self) -> int | None:
+        """The item's index in ``output`` (None until ``emit_added()``)."""
         return self._output_index
 
     @property
@@ -103,10 +106,14 @@ class OutputItemBuilder(_OutputItemBuilderEvents):
         self._stream._check_item_phase(event_type)
         if self._state is not NEW:
             raise self._refuse(event_type, "an item is added only once")
+        self._output_index = self._stream._added_items
         return self._item
 
     def _post_item_open(self, event_type: str) -> None:
         self._state = OPEN
+        self._stream._added_items += 1
+        for part in self._parts:  # parts made before the item was added
+            part._output_index = self._output_index
 
     def _pre_item_close(self, event_type: str) -> dict[str, Any]:
         self._require_open(event_type)
@@ -155,7 +162,7 @@ class OutputItemBuilder(_OutputItemBuilderEvents):
         if item.get("status") in _RUNNING:
             item["status"] = "completed"
         lists: dict[str, list] = {}
-        for part in self._parts:
+        for part in sorted(self._parts, key=lambda p: p._index):
             lists.setdefault(part._list_key, []).append(part._part)
         item.update(lists)
         return item
@@ -189,7 +196,7 @@ class _PartBuilder:
     _list_key = "content"
     _text_field = "text"
 
-    def _init_part(self, item: OutputItemBuilder, index: int, part: dict[str, Any]) -> None:
+    def _init_part(self, item: OutputItemBuilder, index: int | None, part: dict[str, Any]) -> None:
         self._stream = item._stream
         self._owner = item
         self._item_id = item._item_id
@@ -224,6 +231,9 @@ class _PartBuilder:
             raise self._refuse(event_type, f"its item is {self._owner._state}; parts live inside an open item")
         if self._state is not NEW:
             raise self._refuse(event_type, "a part is added only once")
+        # Parts take the next index of their list in the order they are added (clients append on
+        # `added` and then address parts by index), whatever order their builders were made in.
+        self._index = sum(1 for p in self._owner._parts if p._list_key == self._list_key and p._state is not NEW)
         return self._part
 
     def _post_part_open(self, event_type: str) -> None:
@@ -282,7 +292,8 @@ class ContentPartBuilder(_PartBuilder, _ContentPartBuilderEvents):
         return self._index
 
     @property
-    def content_index(self) -> int:
+    def content_index(self) -> int | None:
+        """The part's index in its item's ``content`` (None until ``emit_added()``)."""
         return self._index
 
 
@@ -338,7 +349,8 @@ class ReasoningSummaryPartBuilder(_PartBuilder, _ReasoningSummaryPartBuilderEven
         return self._index
 
     @property
-    def summary_index(self) -> int:
+    def summary_index(self) -> int | None:
+        """The part's index in its item's ``summary`` (None until ``emit_added()``)."""
         return self._index
 
     def _emit_final(self) -> StreamEvent:
@@ -355,13 +367,13 @@ class MessageItemBuilder(OutputItemBuilder):
 
     def add_text_content(self) -> TextContentBuilder:
         part = TextContentBuilder()
-        part._init_part(self, len(self._parts), {"type": "output_text", "text": "", "annotations": [], "logprobs": []})
+        part._init_part(self, None, {"type": "output_text", "text": "", "annotations": [], "logprobs": []})
         self._parts.append(part)
         return part
 
     def add_refusal_content(self) -> RefusalContentBuilder:
         part = RefusalContentBuilder()
-        part._init_part(self, len(self._parts), {"type": "refusal", "refusal": ""})
+        part._init_part(self, None, {"type": "refusal", "refusal": ""})
         self._parts.append(part)
         return part
 
@@ -373,15 +385,13 @@ class ReasoningItemBuilder(OutputItemBuilder):
 
     def add_summary_part(self) -> ReasoningSummaryPartBuilder:
         part = ReasoningSummaryPartBuilder()
-        index = sum(1 for p in self._parts if p._list_key == "summary")
-        part._init_part(self, index, {"type": "summary_text", "text": ""})
+        part._init_part(self, None, {"type": "summary_text", "text": ""})
         self._parts.append(part)
         return part
 
     def add_text_content(self) -> ReasoningTextContentBuilder:
         part = ReasoningTextContentBuilder()
-        index = sum(1 for p in self._parts if p._list_key == "content")
-        part._init_part(self, index, {"type": "reasoning_text", "text": ""})
+        part._init_part(self, None, {"type": "reasoning_text", "text": ""})
         self._parts.append(part)
         return part
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel
@@ -51,11 +52,34 @@ ECHOED_REQUEST_FIELDS = (
 )
 
 
+#: Set by the server while a handler runs: (response_id, created_at, default_model). A stream made
+#: for that response id takes its creation time and default model from here, so the handler's
+#: snapshot agrees with what the server already reported (e.g. to a background create).
+RUN_DEFAULTS: ContextVar[tuple[str, int, str | None] | None] = ContextVar("responsekit_run_defaults", default=None)
+
+
 def request_as_dict(request: Any) -> dict[str, Any]:
+    """The request's echoed settings (never its input, which may be large) as plain data."""
     if request is None:
         return {}
     if isinstance(request, BaseModel):
-        return request.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        out: dict[str, Any] = {}
+        fields_set = request.model_fields_set
+        extra = request.model_extra or {}
+        for key in ECHOED_REQUEST_FIELDS:
+            if key in fields_set:
+                value = getattr(request, key)
+            elif key in extra:
+                value = extra[key]
+            else:
+                continue
+            if isinstance(value, BaseModel):
+                value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            elif isinstance(value, list):
+                value = [v.model_dump(mode="json", by_alias=True, exclude_unset=True) if isinstance(v, BaseModel) else v
+                         for v in value]
+            out[key] = value
+        return out
     if isinstance(request, Mapping):
         return dict(request)
     raise TypeError(f"request must be a CreateResponse or a mapping, not {type(request).__name__}")
@@ -71,6 +95,11 @@ def new_response(
 ) -> dict[str, Any]:
     """A fresh snapshot for ``response_id``: every field present, request settings echoed."""
     req = request_as_dict(request)
+    defaults = RUN_DEFAULTS.get()
+    default_model = None
+    if defaults is not None and defaults[0] == response_id:
+        created_at = defaults[1] if created_at is None else created_at
+        default_model = defaults[2]
     snapshot: dict[str, Any] = dict.fromkeys(RESPONSE_FIELDS)
     for key, value in RESPONSE_DEFAULTS.items():
         snapshot[key] = list(value) if isinstance(value, list) else (dict(value) if isinstance(value, dict) else value)
@@ -88,7 +117,7 @@ def new_response(
     if model is not None:
         snapshot["model"] = model
     if snapshot["model"] is None:
-        snapshot["model"] = ""
+        snapshot["model"] = default_model or ""
     if agent_reference is not None:
         snapshot["agent_reference"] = agent_reference if isinstance(agent_reference, Mapping) else (
             agent_reference.model_dump(mode="json", exclude_unset=True))

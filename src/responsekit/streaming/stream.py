@@ -68,6 +68,7 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         self._in_progress = False
         self._terminal: str | None = None
         self._items: list[OutputItemBuilder] = []
+        self._added_items = 0  # output_index of the next item to be added
         self._finished: dict[int, dict[str, Any]] = {}
 
     # -- state ----------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ class ResponseEventStream(_ResponseEventStreamEvents):
     def _add(self, cls: type[OutputItemBuilder], item: dict[str, Any]) -> Any:
         if self._terminal is not None:
             raise self._refuse("response.output_item.added", f"nothing may follow the terminal event {self._terminal}")
-        builder = cls(self, len(self._items), item)
+        builder = cls(self, None, item)
         self._items.append(builder)
         return builder
 
@@ -426,7 +427,8 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         return self._whole_item("apply_patch_call_output", {"call_id": call_id, "status": "completed", **fields})
 
     def output_item_custom_tool_call_output(self, call_id: str, output: Any, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("custom_tool_call_output", {"call_id": call_id, "output": output, **fields})
+        return self._whole_item("custom_tool_call_output", {"call_id": call_id, "output": output, "status": "completed",
+                                                            **fields})
 
     def output_item_mcp_approval_request(self, server_label: str, name: str, arguments: str, **fields: Any) -> Iterator[StreamEvent]:
         return self._whole_item("mcp_approval_request", {"server_label": server_label, "name": name,

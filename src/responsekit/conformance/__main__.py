@@ -1,0 +1,5 @@
+import sys
+
+from responsekit.conformance.cli import main
+
+sys.exit(main())

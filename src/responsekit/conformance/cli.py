@@ -1,0 +1,222 @@
+"""Command line: run the suite, render a saved report, list the checks, print the README table.
+
+responsekit conformance --base-url URL [options]     run (exit 1 iff a MUST check failed)
+responsekit conformance report FILE.json --html OUT.html
+responsekit conformance list
+responsekit conformance readme-table [--write README.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from responsekit.conformance.context import DEFAULT_PROMPT, DEFAULT_PROMPT_LONG, DEFAULT_PROMPT_TOOL
+
+__all__ = ["main", "build_run_parser"]
+
+USAGE_ERROR = 2
+
+
+def _header(value: str) -> tuple[str, str]:
+    name, sep, val = value.partition(":")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected 'Name: value', got {value!r}")
+    return name.strip(), val.strip()
+
+
+def _ids(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def build_run_parser(prog: str = "responsekit conformance") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Check a Responses protocol server for conformance.",
+        epilog="Other commands: `report FILE.json --html OUT.html`, `list`, `readme-table`.",
+    )
+    p.add_argument(
+        "--base-url",
+        required=True,
+        help="the URL /responses hangs off, e.g. http://127.0.0.1:8088 or https://host/v1",
+    )
+    p.add_argument("--model", help="the model to request (omitted from requests when not given)")
+    p.add_argument("--api-key", help="sent as 'Authorization: Bearer KEY'")
+    p.add_argument(
+        "--header",
+        action="append",
+        type=_header,
+        default=[],
+        metavar="'Name: value'",
+        help="an extra request header (repeatable)",
+    )
+    p.add_argument(
+        "--profile",
+        choices=("openai", "open-responses"),
+        default="openai",
+        help="which flavour of the protocol to hold the server to (default: openai)",
+    )
+    p.add_argument(
+        "--only",
+        type=_ids,
+        action="append",
+        default=[],
+        metavar="ID,...",
+        help="run only these checks (ids, groups such as 'replay', or globs)",
+    )
+    p.add_argument(
+        "--skip", type=_ids, action="append", default=[], metavar="ID,...", help="do not run these checks"
+    )
+    p.add_argument("--report-json", metavar="FILE", help="write every verdict and its evidence as JSON")
+    p.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report for CI systems")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="seconds per HTTP call; a whole stream or poll may take 4x (default 30)",
+    )
+    p.add_argument("--prompt", default=DEFAULT_PROMPT, help="the ordinary prompt (default: %(default)r)")
+    p.add_argument(
+        "--prompt-long",
+        default=DEFAULT_PROMPT_LONG,
+        help="a prompt whose answer takes a while, used to cancel and tail responses in flight",
+    )
+    p.add_argument(
+        "--prompt-tool",
+        default=DEFAULT_PROMPT_TOOL,
+        help="a prompt that makes the server call the offered get_weather function tool",
+    )
+    p.add_argument(
+        "--oversize-mib", type=int, default=20, help="size of the oversized-body probe (default 20 MiB)"
+    )
+    p.add_argument("--verbose", "-v", action="store_true", help="print evidence for passing checks too")
+    p.add_argument("--no-color", action="store_true", help="no ANSI colours")
+    return p
+
+
+def _run(argv: Sequence[str]) -> int:
+    from responsekit.conformance import report
+    from responsekit.conformance.checks import all_checks
+    from responsekit.conformance.context import Config
+    from responsekit.conformance.runner import run_suite, select, unknown_patterns
+
+    args = build_run_parser().parse_args(argv)
+    if args.timeout <= 0:
+        print("--timeout must be positive", file=sys.stderr)
+        return USAGE_ERROR
+    only = [i for group in args.only for i in group]
+    skip = [i for group in args.skip for i in group]
+    unknown = unknown_patterns(all_checks(), only + skip)
+    if unknown:
+        print(f"no check matches {', '.join(unknown)} (see `responsekit conformance list`)", file=sys.stderr)
+        return USAGE_ERROR
+    checks = select(all_checks(), only, skip)
+    config = Config(
+        base_url=args.base_url,
+        model=args.model,
+        api_key=args.api_key,
+        headers=dict(args.header),
+        profile=args.profile,
+        timeout=args.timeout,
+        prompt=args.prompt,
+        prompt_long=args.prompt_long,
+        prompt_tool=args.prompt_tool,
+        oversize_bytes=args.oversize_mib * 1024 * 1024,
+    )
+    console = report.Console(colour=False if args.no_color else None, verbose=args.verbose)
+    started = time.time()
+    results = run_suite(config, checks, on_start=console.start, on_result=console.result)
+    elapsed = time.time() - started
+    console.summary(results, elapsed)
+    if args.report_json:
+        doc = report.to_json(
+            results,
+            base_url=config.base_url,
+            profile=config.profile,
+            model=config.model,
+            started_at=started,
+            duration_s=elapsed,
+        )
+        with open(args.report_json, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2, default=str)
+    if args.junit_xml:
+        report.write_junit(results, args.junit_xml)
+    return report.exit_code(results)
+
+
+def _report(argv: Sequence[str]) -> int:
+    from responsekit.conformance import html, report
+    from responsekit.conformance.registry import Result
+
+    p = argparse.ArgumentParser(
+        prog="responsekit conformance report",
+        description="Render a --report-json file (HTML, JUnit XML, or the console summary).",
+    )
+    p.add_argument("file", help="a report written by --report-json")
+    p.add_argument("--html", metavar="OUT.html", help="write a self-contained HTML page")
+    p.add_argument("--junit-xml", metavar="OUT.xml", help="write JUnit XML")
+    args = p.parse_args(argv)
+    try:
+        doc = report.load_json(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    results = [Result.from_dict(r) for r in doc["results"]]
+    if args.html:
+        with open(args.html, "w", encoding="utf-8") as fh:
+            fh.write(html.render(doc))
+    if args.junit_xml:
+        report.write_junit(results, args.junit_xml)
+    if not args.html and not args.junit_xml:
+        console = report.Console()
+        for r in results:
+            console.result(r)
+        console.summary(results)
+    return report.exit_code(results)
+
+
+def _list(argv: Sequence[str]) -> int:
+    from responsekit.conformance.checks import all_checks
+
+    argparse.ArgumentParser(prog="responsekit conformance list", description="List the checks.").parse_args(
+        argv
+    )
+    for chk in all_checks():
+        print(f"{chk.id:<30} {chk.level:<6} {chk.title}")
+    return 0
+
+
+def _readme_table(argv: Sequence[str]) -> int:
+    from responsekit.conformance import readme
+
+    p = argparse.ArgumentParser(
+        prog="responsekit conformance readme-table",
+        description="Print the README's table of checks (or rewrite it in place).",
+    )
+    p.add_argument("--write", metavar="README.md", help="replace the table between the markers in this file")
+    args = p.parse_args(argv)
+    if args.write:
+        if not readme.replace_section(args.write):
+            print(f"{args.write} has no {readme.START} ... {readme.END} markers", file=sys.stderr)
+            return USAGE_ERROR
+        return 0
+    sys.stdout.write(readme.table())
+    return 0
+
+
+COMMANDS = {"report": _report, "list": _list, "readme-table": _readme_table}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130

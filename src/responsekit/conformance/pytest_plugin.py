@@ -1,0 +1,70 @@
+"""pytest plugin: ``pytest --pyargs responsekit.conformance --responses-base-url URL``.
+
+Registered for every pytest run of an environment where responsekit is installed, so it only adds
+options and one session fixture; nothing is imported or contacted until a test asks for the fixture,
+and the fixture skips when --responses-base-url was not given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("responses-conformance", "Responses protocol conformance (responsekit)")
+    group.addoption(
+        "--responses-base-url",
+        default=None,
+        metavar="URL",
+        help="run the conformance checks against this server (the URL /responses hangs off)",
+    )
+    group.addoption("--responses-model", default=None, help="model to request")
+    group.addoption("--responses-api-key", default=None, help="sent as 'Authorization: Bearer KEY'")
+    group.addoption(
+        "--responses-header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="extra request header (repeatable)",
+    )
+    group.addoption("--responses-profile", default="openai", choices=("openai", "open-responses"))
+    group.addoption("--responses-timeout", type=float, default=30.0, help="seconds per HTTP call")
+    group.addoption("--responses-prompt", default=None, help="the ordinary prompt")
+    group.addoption("--responses-prompt-long", default=None, help="a prompt whose answer takes a while")
+    group.addoption(
+        "--responses-prompt-tool", default=None, help="a prompt that makes the server call the tool"
+    )
+
+
+@pytest.fixture(scope="session")
+def responses_conformance(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The run context shared by every conformance check of the session."""
+    opt = request.config.getoption
+    url = opt("responses_base_url")
+    if not url:
+        pytest.skip("no --responses-base-url given")
+    from responsekit.conformance.context import Config, Context
+
+    headers = {}
+    for raw in opt("responses_header"):
+        name, sep, value = raw.partition(":")
+        if not sep:
+            raise pytest.UsageError(f"--responses-header expects 'Name: value', got {raw!r}")
+        headers[name.strip()] = value.strip()
+    config = Config(
+        base_url=url,
+        model=opt("responses_model"),
+        api_key=opt("responses_api_key"),
+        headers=headers,
+        profile=opt("responses_profile"),
+        timeout=opt("responses_timeout"),
+    )
+    for field in ("prompt", "prompt_long", "prompt_tool"):
+        if opt(f"responses_{field}"):
+            setattr(config, field, opt(f"responses_{field}"))
+    ctx = Context(config)
+    yield ctx
+    ctx.close()

@@ -1,0 +1,94 @@
+"""ResponseContext: what a handler knows about the request it serves."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from responsekit.models import _generated as models
+from responsekit.server.inputs import input_text
+
+if TYPE_CHECKING:
+    from responsekit.store.protocols import RecordStore, ResponseRecord
+
+logger = logging.getLogger("responsekit")
+
+_ITEM = TypeAdapter(models.ItemResource)
+_INPUT_ITEM = TypeAdapter(models.InputItem)
+
+USER_KEY_HEADERS = ("x-agent-user-isolation-key", "x-agent-user-id")
+CHAT_KEY_HEADER = "x-agent-chat-isolation-key"
+
+
+@dataclass(frozen=True)
+class IsolationContext:
+    """Who a request is for: responses made under one ``user_key`` are invisible under another."""
+
+    user_key: str | None = None
+    chat_key: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> IsolationContext:
+        user_key = next((headers[h] for h in USER_KEY_HEADERS if headers.get(h)), None)
+        return cls(user_key=user_key, chat_key=headers.get(CHAT_KEY_HEADER) or None)
+
+
+def _typed(adapter: TypeAdapter, item: dict[str, Any]) -> Any:
+    try:
+        value = adapter.validate_python(item)
+    except ValidationError:
+        logger.debug("item %s kept as a dict: it does not validate as a protocol item", item.get("id"))
+        return item
+    return getattr(value, "root", value)
+
+
+class ResponseContext:
+    """Request-scoped state handed to the handler with the request and the cancellation signal."""
+
+    def __init__(
+        self,
+        *,
+        response_id: str,
+        request: models.CreateResponse,
+        record: ResponseRecord,
+        records: RecordStore | None,
+        isolation: IsolationContext,
+        client_headers: dict[str, str],
+        query_parameters: dict[str, str],
+        history_limit: int,
+        shutdown_requested: Callable[[], bool],
+    ) -> None:
+        self.response_id = response_id
+        self.request = request
+        self.isolation = isolation
+        self.client_headers = client_headers
+        self.query_parameters = query_parameters
+        self._record = record
+        self._records = records
+        self._history_limit = history_limit
+        self._shutdown_requested = shutdown_requested
+        self._history: list[Any] | None = None
+
+    @property
+    def is_shutdown_requested(self) -> bool:
+        """True once the server is draining: finish quickly, or stop at a clean point."""
+        return self._shutdown_requested()
+
+    async def get_input_items(self) -> list[Any]:
+        """The request's input items as protocol models (each with its server-assigned id)."""
+        return [_typed(_INPUT_ITEM, item) for item in self._record.input_items]
+
+    async def get_input_text(self) -> str:
+        """All text of the request's user-side messages, one part per line."""
+        return input_text(self._record.input_items)
+
+    async def get_history(self) -> list[Any]:
+        """Items of the ``previous_response_id`` chain or of the conversation, oldest first."""
+        if self._history is None:
+            raw = await self._records.history(self._record, self._history_limit) if self._records else []
+            self._history = [_typed(_ITEM, item) for item in raw]
+        return list(self._history)

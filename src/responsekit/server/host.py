@@ -1,0 +1,424 @@
+"""ResponsesAgentServerHost: the ASGI app serving the protocol's five endpoints for one handler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from responsekit.ids import is_well_formed, new_id
+from responsekit.server.context import IsolationContext, ResponseContext
+from responsekit.server.errors import ApiError, bad_request, internal_error, not_found, unavailable
+from responsekit.server.inputs import normalize_input
+from responsekit.server.options import ResponsesServerOptions
+from responsekit.server.queries import parse_input_items_query, parse_retrieve_query, page_items
+from responsekit.server.runner import ResponseRun
+from responsekit.server.sse import EventStreamResponse
+from responsekit.server.validation import parse_create_request
+from responsekit.store.memory import MemoryEventLog, MemoryStore
+from responsekit.store.protocols import ResponseRecord, Store, StoreUnavailable
+from responsekit.streaming.events import encode_json
+from responsekit.streaming.snapshot import new_response
+
+logger = logging.getLogger("responsekit")
+
+Handler = Callable[..., Any]
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(encode_json(data), status_code=status, media_type="application/json")
+
+
+def _endpoint(method: Callable) -> Callable:
+    """Every failure becomes the error envelope: ApiError as given, store outages 503, the rest 500."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await method(request)
+        except ApiError as exc:
+            return exc.response()
+        except StoreUnavailable as exc:
+            logger.warning("store unavailable: %s", exc)
+            return unavailable("The response store is unavailable; try again shortly.").response()
+        except Exception:
+            logger.exception("unexpected error serving %s %s", request.method, request.url.path)
+            return internal_error().response()
+
+    endpoint.__name__ = method.__name__
+    return endpoint
+
+
+class _NullLog:
+    """The event log of a response nobody can read back (store=false, not streamed)."""
+
+    async def open(self, response_id: str) -> None:
+        pass
+
+    async def append(self, response_id: str, entries: list, *, close: bool = False) -> None:
+        pass
+
+    async def delete(self, response_id: str) -> None:
+        pass
+
+
+class ResponsesAgentServerHost(Starlette):
+    """Serves ``POST /responses``, ``GET/DELETE /responses/{id}``, ``POST /responses/{id}/cancel`` and
+    ``GET /responses/{id}/input_items`` (plus ``/readiness`` and ``/liveness``) for one handler.
+
+    Register the handler with ``@app.response_handler``; serve with ``app.run()`` or any ASGI server;
+    mount it inside another ASGI app if you like (call ``await app.startup()`` / ``shutdown()`` from
+    the parent's lifespan when it does not run the mounted app's own).
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        options: ResponsesServerOptions | None = None,
+        store: Store | None = None,
+        debug: bool = False,
+    ) -> None:
+        self.options = options or ResponsesServerOptions()
+        self.prefix = prefix or self.options.route_prefix
+        if self.prefix and (not self.prefix.startswith("/") or self.prefix.endswith("/")):
+            raise ValueError(f"prefix must start with '/' and not end with '/', got {self.prefix!r}")
+        self._store = store
+        self._store_started = False
+        self._handler: Handler | None = None
+        self._runs: dict[str, ResponseRun] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._shutting_down = False
+        self._shutdown_task: asyncio.Task | None = None
+        self._unstored_log = MemoryEventLog(self.options.event_log_retention_seconds)
+        self._null_log = _NullLog()
+        p = self.prefix
+        routes = [
+            Route(f"{p}/responses", _endpoint(self._create), methods=["POST"]),
+            Route(f"{p}/responses/{{response_id}}", _endpoint(self._retrieve), methods=["GET"]),
+            Route(f"{p}/responses/{{response_id}}", _endpoint(self._delete), methods=["DELETE"]),
+            Route(f"{p}/responses/{{response_id}}/cancel", _endpoint(self._cancel), methods=["POST"]),
+            Route(f"{p}/responses/{{response_id}}/input_items", _endpoint(self._input_items), methods=["GET"]),
+            Route("/readiness", self._readiness, methods=["GET"]),
+            Route("/liveness", self._liveness, methods=["GET"]),
+        ]
+        super().__init__(
+            debug=debug,
+            routes=routes,
+            lifespan=self._lifespan,
+            exception_handlers={HTTPException: self._http_exception, Exception: self._unexpected},
+        )
+
+    # -- registration -------------------------------------------------------------------------------
+    def response_handler(self, handler: Handler) -> Handler:
+        """Decorator: ``handler(request, context, cancellation_signal)`` produces each response."""
+        self._handler = handler
+        return handler
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = self._make_store()
+        return self._store
+
+    @property
+    def is_shutdown_requested(self) -> bool:
+        return self._shutting_down
+
+    def _make_store(self) -> Store:
+        url = self.options.store_url
+        if url in (None, "memory") or url.startswith("memory://"):
+            return MemoryStore(
+                response_retention_seconds=self.options.response_retention_seconds,
+                event_log_retention_seconds=self.options.event_log_retention_seconds,
+                max_stored_responses=self.options.max_stored_responses,
+            )
+        from responsekit.store.redis import RedisStore  # optional dependency
+
+        return RedisStore.from_url(url, options=self.options)
+
+    async def _ensure_store(self) -> Store:
+        store = self.store
+        if not self._store_started:
+            self._store_started = True
+            await store.start()
+        return store
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Any) -> AsyncIterator[None]:
+        await self.startup()
+        try:
+            yield
+        finally:
+            await self.shutdown()
+
+    async def startup(self) -> None:
+        await self._ensure_store()
+
+    def begin_shutdown(self) -> None:
+        """Stop taking requests (503) and give in-flight handlers the grace period, then cancel them."""
+        if self._shutting_down:
+            return
+        self._shutting_down = True
+        logger.info("shutting down: %d responses in flight, grace period %.1fs", len(self._runs),
+                    self.options.shutdown_grace_period_seconds)
+        with contextlib.suppress(RuntimeError):
+            self._shutdown_task = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        runs = list(self._runs.values())
+        if runs:
+            waits = [asyncio.ensure_future(run.done.wait()) for run in runs]
+            await asyncio.wait(waits, timeout=self.options.shutdown_grace_period_seconds)
+            for wait in waits:
+                wait.cancel()
+        for run in list(self._runs.values()):
+            run.cancel("shutdown")
+        pending = [run.done.wait() for run in list(self._runs.values())]
+        if pending:
+            await asyncio.gather(*pending)
+
+    async def shutdown(self) -> None:
+        """Drain (see begin_shutdown), wait until every response is terminal, release the store."""
+        self.begin_shutdown()
+        if self._shutdown_task is not None:
+            await self._shutdown_task
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._store is not None and self._store_started:
+            await self._store.close()
+            self._store_started = False
+
+    def _check_open(self) -> None:
+        if self._shutting_down:
+            raise unavailable("The server is shutting down.")
+
+    def run(self, host: str = "0.0.0.0", port: int | None = None, **uvicorn_options: Any) -> None:
+        """Serve with uvicorn (port: argument, else $PORT, else 8088). Blocks until shutdown."""
+        asyncio.run(self.run_async(host=host, port=port, **uvicorn_options))
+
+    async def run_async(self, host: str = "0.0.0.0", port: int | None = None, **uvicorn_options: Any) -> None:
+        import uvicorn
+
+        port = port if port is not None else int(os.environ.get("PORT", "8088"))
+        config = uvicorn.Config(self, host=host, port=port, **uvicorn_options)
+        server = _DrainingServer(config, self)
+        await server.serve()
+
+    # -- endpoints --------------------------------------------------------------------------------------
+    async def _read_body(self, request: Request) -> bytes:
+        limit = self.options.max_request_body_bytes
+        declared = request.headers.get("content-length")
+        too_big = ApiError(413, f"The request body exceeds the limit of {limit} bytes.", code="request_too_large")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise too_big
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise too_big
+        return bytes(body)
+
+    async def _visible(self, response_id: str, request: Request) -> ResponseRecord:
+        """The record, if it exists and belongs to the caller's isolation key; else 404."""
+        if not is_well_formed(response_id):
+            raise not_found(response_id)
+        store = await self._ensure_store()
+        record = await store.records.get(response_id)
+        if record is None or record.owner != IsolationContext.from_headers(request.headers).user_key:
+            raise not_found(response_id)
+        return record
+
+    async def _create(self, request: Request) -> Response:
+        self._check_open()
+        if self._handler is None:
+            raise ApiError(500, "No response handler is registered on this server.", type="server_error",
+                           code="no_handler")
+        body = await self._read_body(request)
+        create = parse_create_request(body)
+        store = await self._ensure_store()
+        isolation = IsolationContext.from_headers(request.headers)
+        stream = bool(create.stream)
+        background = bool(create.background)
+        stored = create.store is not False
+        previous_id = create.previous_response_id
+        if previous_id:
+            previous = await store.records.get(previous_id) if is_well_formed(previous_id) else None
+            if previous is None or previous.owner != isolation.user_key:
+                raise bad_request(f"Previous response with id '{previous_id}' not found.",
+                                  param="previous_response_id", code="previous_response_not_found")
+        conversation = create.conversation.root if create.conversation is not None else None
+        conversation_id = conversation if isinstance(conversation, str) else getattr(conversation, "id", None)
+
+        response_id = new_id("response")
+        created_at = int(time.time())
+        snapshot = new_response(response_id, create, model=create.model.root if create.model else None,
+                                created_at=created_at)
+        if not snapshot["model"]:
+            snapshot["model"] = self.options.default_model or ""
+        record = ResponseRecord(
+            response_id=response_id, snapshot=snapshot, input_items=normalize_input(create),
+            owner=isolation.user_key, chat_key=isolation.chat_key, background=background, stream=stream,
+            previous_response_id=previous_id, conversation_id=conversation_id, created_at=time.time(),
+        )
+        if stored:
+            await store.records.create(record)
+            log = store.events
+        else:
+            log = self._unstored_log if stream else self._null_log
+        await log.open(response_id)
+        headers = request.headers
+        context = ResponseContext(
+            response_id=response_id, request=create, record=record, records=store.records, isolation=isolation,
+            client_headers={k: v for k, v in headers.items() if k.startswith("x-client-")},
+            query_parameters=dict(request.query_params),
+            history_limit=self.options.default_fetch_history_count,
+            shutdown_requested=lambda: self._shutting_down,
+        )
+        run = ResponseRun(
+            handler=self._handler, request=create, context=context, record=record,
+            records=store.records if stored else None, log=log, default_model=self.options.default_model,
+            cancellation_signal=asyncio.Event(),
+        )
+        self._runs[response_id] = run
+
+        if not stream and not background:  # default mode: run here, answer with the final object
+            try:
+                final = await run.execute()
+            finally:
+                self._forget(response_id, stored)
+            return _json(final)
+
+        task = asyncio.get_running_loop().create_task(run.execute())
+        self._tasks.add(task)
+        task.add_done_callback(lambda t: (self._tasks.discard(t), self._forget(response_id, stored)))
+        if not stream:  # background: answer at once with the queued response
+            return _json(snapshot)
+        frames = await log.read(response_id, -1, self.options.sse_keep_alive_interval_seconds)
+        on_disconnect = None if background else (lambda: run.cancel("disconnected"))
+        return EventStreamResponse(frames, on_disconnect=on_disconnect)
+
+    def _forget(self, response_id: str, stored: bool) -> None:
+        self._runs.pop(response_id, None)
+        if not stored:
+            self._unstored_log._logs.pop(response_id, None)
+
+    async def _retrieve(self, request: Request) -> Response:
+        self._check_open()
+        response_id = request.path_params["response_id"]
+        stream, starting_after = parse_retrieve_query(request)
+        record = await self._visible(response_id, request)
+        if not stream:
+            return _json(record.snapshot)
+        try:
+            frames = await self.store.events.read(response_id, starting_after,
+                                                  self.options.sse_keep_alive_interval_seconds)
+        except KeyError:
+            raise ApiError(404, f"The event log of response '{response_id}' has expired; it can no longer be "
+                                "replayed.", param="response_id", code="not_found") from None
+        return EventStreamResponse(frames)
+
+    async def _end_remotely(self, record: ResponseRecord) -> ResponseRecord:
+        """Cancel a response whose handler runs in another process, and wait for its terminal state."""
+        store = self.store
+        await store.cancels.request(record.response_id)
+        deadline = time.monotonic() + self.options.lease_seconds + 5.0
+        while time.monotonic() < deadline:
+            current = await store.records.get(record.response_id)
+            if current is None or current.is_terminal:
+                return current or record
+            await asyncio.sleep(0.05)
+        raise unavailable("The response did not reach a terminal state in time; try again.")
+
+    async def _cancel(self, request: Request) -> Response:
+        self._check_open()
+        response_id = request.path_params["response_id"]
+        record = await self._visible(response_id, request)
+        if not record.background:
+            raise bad_request("Only responses created with background=true can be cancelled.",
+                              param="response_id", code="not_cancellable")
+        if record.status == "cancelled":
+            return _json(record.snapshot)
+        if record.is_terminal:
+            raise bad_request(f"Cannot cancel a response whose status is '{record.status}'.",
+                              param="response_id", code="not_cancellable")
+        run = self._runs.get(response_id)
+        if run is not None:
+            run.cancel("cancelled")
+            await run.done.wait()
+            record = await self._visible(response_id, request)
+        else:
+            record = await self._end_remotely(record)
+        if record.status != "cancelled":
+            raise bad_request(f"The response finished first: its status is '{record.status}'.",
+                              param="response_id", code="not_cancellable")
+        return _json(record.snapshot)
+
+    async def _delete(self, request: Request) -> Response:
+        self._check_open()
+        response_id = request.path_params["response_id"]
+        record = await self._visible(response_id, request)
+        run = self._runs.get(response_id)
+        if run is not None:
+            run.cancel("cancelled")
+            await run.done.wait()
+        elif not record.is_terminal:
+            await self._end_remotely(record)
+        store = self.store
+        await store.records.delete(response_id)
+        await store.events.delete(response_id)
+        return _json({"id": response_id, "object": "response", "deleted": True})
+
+    async def _input_items(self, request: Request) -> Response:
+        self._check_open()
+        response_id = request.path_params["response_id"]
+        query = parse_input_items_query(request)
+        record = await self._visible(response_id, request)
+        return _json(page_items(record.input_items, query))
+
+    async def _readiness(self, request: Request) -> Response:
+        if self._shutting_down:
+            return _json({"status": "shutting_down"}, 503)
+        return _json({"status": "ready"})
+
+    async def _liveness(self, request: Request) -> Response:
+        return _json({"status": "alive"})
+
+    # -- errors outside the endpoints (routing, unexpected) -------------------------------------------------
+    async def _http_exception(self, request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 405:
+            error = ApiError(405, f"Method {request.method} is not allowed on {request.url.path}.",
+                             code="method_not_allowed", headers=dict(exc.headers or {}))
+        elif exc.status_code == 404:
+            error = ApiError(404, f"No route for {request.method} {request.url.path}.", code="not_found")
+        else:
+            error = ApiError(exc.status_code, str(exc.detail), code=None)
+        return error.response()
+
+    async def _unexpected(self, request: Request, exc: Exception) -> Response:
+        logger.exception("unexpected error serving %s %s", request.method, request.url.path, exc_info=exc)
+        return internal_error().response()
+
+
+class _DrainingServer:
+    """uvicorn's Server, told about SIGTERM/SIGINT first so the host can drain while sockets close."""
+
+    def __new__(cls, config: Any, host: ResponsesAgentServerHost) -> Any:
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            def handle_exit(self, sig: int, frame: Any) -> None:
+                host.begin_shutdown()
+                super().handle_exit(sig, frame)
+
+        return Server(config)

@@ -1,0 +1,78 @@
+"""ResponsesServerOptions: every knob of the host, checked when it is built."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, fields
+
+
+@dataclass
+class ResponsesServerOptions:
+    """Options of a :class:`ResponsesAgentServerHost`. Invalid values fail here, naming the option."""
+
+    #: Model reported on responses whose request names none.
+    default_model: str | None = None
+    #: Seconds of silence after which an SSE stream gets a keep-alive comment.
+    sse_keep_alive_interval_seconds: float = 15.0
+    #: On shutdown, seconds in-flight handlers get to finish before they are cancelled.
+    shutdown_grace_period_seconds: float = 10.0
+    #: Most history items ``context.get_history()`` returns (the newest ones).
+    default_fetch_history_count: int = 100
+    #: How long stored responses stay retrievable.
+    response_retention_seconds: float = 3600.0
+    #: How long event logs stay replayable (``GET ?stream=true``).
+    event_log_retention_seconds: float = 3600.0
+    #: The in-memory store keeps at most this many responses (oldest finished ones go first).
+    max_stored_responses: int = 100_000
+    #: Largest request body accepted; larger ones get 413 without being read further.
+    max_request_body_bytes: int = 16 * 1024 * 1024
+    #: Path prefix for the protocol routes, e.g. "/v1" serves "/v1/responses".
+    route_prefix: str = ""
+    #: Where state lives: None or "memory" for the embedded store, "redis://host:port/db" for Redis.
+    #: Defaults to the RESPONSEKIT_STORE environment variable.
+    store_url: str | None = None
+    #: How long a running response's lease lasts before another replica may declare it lost.
+    lease_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.store_url is None:
+            self.store_url = os.environ.get("RESPONSEKIT_STORE") or None
+        positive = ("sse_keep_alive_interval_seconds", "response_retention_seconds",
+                    "event_log_retention_seconds", "lease_seconds")
+        for name in positive:
+            _number(name, getattr(self, name), minimum=0, inclusive=False)
+        _number("shutdown_grace_period_seconds", self.shutdown_grace_period_seconds, minimum=0, inclusive=True)
+        for name in ("default_fetch_history_count",):
+            _integer(name, getattr(self, name), minimum=0)
+        for name in ("max_stored_responses", "max_request_body_bytes"):
+            _integer(name, getattr(self, name), minimum=1)
+        if self.default_model is not None and not isinstance(self.default_model, str):
+            raise ValueError(f"ResponsesServerOptions.default_model must be a string, got {self.default_model!r}")
+        prefix = self.route_prefix
+        if not isinstance(prefix, str) or (prefix and (not prefix.startswith("/") or prefix.endswith("/"))):
+            raise ValueError(
+                f"ResponsesServerOptions.route_prefix must be empty or start with '/' and not end with '/', "
+                f"got {prefix!r}"
+            )
+        url = self.store_url
+        if url is not None and not (url == "memory" or url.startswith(("memory://", "redis://", "rediss://", "unix://"))):
+            raise ValueError(
+                f"ResponsesServerOptions.store_url must be 'memory' or a redis:// URL, got {url!r}"
+            )
+
+    def describe(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _number(name: str, value: object, *, minimum: float, inclusive: bool) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (value >= minimum if inclusive else value > minimum)
+    if not ok:
+        bound = f">= {minimum}" if inclusive else f"> {minimum}"
+        raise ValueError(f"ResponsesServerOptions.{name} must be a finite number {bound}, got {value!r}")
+
+
+def _integer(name: str, value: object, *, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"ResponsesServerOptions.{name} must be an integer >= {minimum}, got {value!r}")

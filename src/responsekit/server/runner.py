@@ -1,0 +1,225 @@
+"""One response's run: the handler's events, checked, numbered, logged, and always ended.
+
+Whatever the mode, a run is the same loop: take the handler's next event, check it came from the
+response's stream in sequence, append its frame to the event log, and keep the stored snapshot
+current. Readers (live SSE, replay, the default mode's wait) are subscribers of that log.
+
+Exactly one terminal event ends every run. If the handler emits one, the terminal record is
+written with a compare-and-set first, so a cancel racing a completion leaves one terminal state.
+If the handler fails, stops early, is cancelled or outlives a shutdown, the run closes the open
+items (as interrupted) and emits the terminal event itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from responsekit.server.handler import handler_events
+from responsekit.store.protocols import LogEntry
+from responsekit.streaming.errors import StreamOrderError
+from responsekit.streaming.events import StreamEvent, encode_json
+from responsekit.streaming.snapshot import RUN_DEFAULTS
+from responsekit.streaming.stream import TERMINAL_EVENT_TYPES, ResponseEventStream
+
+if TYPE_CHECKING:
+    from responsekit.store.protocols import EventLog, RecordStore, ResponseRecord
+
+logger = logging.getLogger("responsekit")
+
+# Events after which the stored snapshot is refreshed (so GET shows the response as it stands).
+CHECKPOINTS = frozenset({"response.created", "response.queued", "response.in_progress", "response.output_item.done"})
+
+# What a client is told when the runtime ends a response; never the handler's internals.
+FAILURE_MESSAGES = {
+    "exception": "The handler failed while producing this response.",
+    "incomplete": "The handler ended without finishing the response.",
+    "shutdown": "The server shut down before the response finished.",
+    "lost": "The worker running this response was lost.",
+}
+
+
+class HandlerProtocolError(RuntimeError):
+    """The handler yielded something the protocol cannot carry."""
+
+
+class _StopRun(Exception):
+    """Internal: a cancel arrived while an event was being stored; stop at this clean point."""
+
+
+class ResponseRun:
+    def __init__(
+        self,
+        *,
+        handler: Any,
+        request: Any,
+        context: Any,
+        record: ResponseRecord,
+        records: RecordStore | None,
+        log: EventLog,
+        default_model: str | None,
+        cancellation_signal: asyncio.Event,
+    ) -> None:
+        self.response_id = record.response_id
+        self.record = record
+        self.request = request
+        self.context = context
+        self.cancellation_signal = cancellation_signal
+        self._handler = handler
+        self._records = records
+        self._log = log
+        self._default_model = default_model
+        self._stream: ResponseEventStream | None = None
+        self._next_seq = 0
+        self._task: asyncio.Task | None = None
+        self._end_reason: str | None = None
+        self._delivering = False
+        self._finalizing = False
+        self._terminal_delivered = False
+        self.done = asyncio.Event()
+        #: The terminal snapshot (as stored), once the run has ended.
+        self.final_snapshot: dict[str, Any] | None = None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.done.is_set()
+
+    def cancel(self, reason: str = "cancelled") -> bool:
+        """End the run now as ``reason`` (cancelled, disconnected, shutdown). False if too late."""
+        if self._finalizing or self._terminal_delivered or self._end_reason is not None:
+            return False
+        self._end_reason = reason
+        self.cancellation_signal.set()
+        task = self._task
+        # Mid-store, the run stops itself right after the store call (see _accept); elsewhere the
+        # handler is interrupted where it awaits.
+        if task is not None and not task.done() and not self._delivering:
+            task.cancel()
+        return True
+
+    async def execute(self) -> dict[str, Any]:
+        """Run the handler to its end; returns the terminal snapshot."""
+        self._task = asyncio.current_task()
+        created_at = self.record.snapshot.get("created_at")
+        token = RUN_DEFAULTS.set((self.response_id, created_at, self._default_model))
+        failure: str | None = None
+        events = handler_events(self._handler, self.request, self.context, self.cancellation_signal)
+        try:
+            try:
+                async for item in events:
+                    if await self._accept(item):
+                        break
+            finally:
+                await events.aclose()
+        except (asyncio.CancelledError, _StopRun):
+            if self._end_reason is None:  # cancelled from outside (e.g. a hard stop): say so
+                self._end_reason = "shutdown"
+            current = asyncio.current_task()
+            if current is not None and hasattr(current, "uncancel"):
+                while current.cancelling():
+                    current.uncancel()
+        except Exception:
+            failure = "exception"
+            logger.exception("response %s: the handler raised; the response fails with server_error", self.response_id)
+        finally:
+            RUN_DEFAULTS.reset(token)
+        self._finalizing = True
+        if not self._terminal_delivered:
+            if failure is None and self._end_reason is None:
+                failure = "incomplete"
+                logger.warning(
+                    "response %s: handler incomplete: it ended without a terminal event; the runtime "
+                    "closed the open items and failed the response", self.response_id,
+                )
+            await self._close(failure)
+        self.done.set()
+        return self.final_snapshot or {}
+
+    # -- the loop's body ------------------------------------------------------------------------------
+    async def _accept(self, item: Any) -> bool:
+        """Check one yielded event and store it; True once the terminal event is in."""
+        if not isinstance(item, StreamEvent):
+            raise HandlerProtocolError(
+                f"the handler yielded {type(item).__name__}; yield the events that ResponseEventStream's "
+                "emit_* methods return"
+            )
+        stream = item.stream
+        if self._stream is None:
+            if not isinstance(stream, ResponseEventStream) or stream.response_id != self.response_id:
+                raise HandlerProtocolError(
+                    "the handler's events belong to another response; create the stream with "
+                    "ResponseEventStream(response_id=context.response_id, request=request)"
+                )
+            self._stream = stream
+        elif stream is not self._stream:
+            raise HandlerProtocolError("the handler yielded events of two different streams")
+        if item.sequence_number != self._next_seq:
+            raise HandlerProtocolError(
+                f"event {item.type} #{item.sequence_number} arrived where #{self._next_seq} was due: an emitted "
+                "event was not yielded, or was yielded out of order or twice"
+            )
+        self._delivering = True
+        try:
+            terminal = await self._deliver(item)
+        finally:
+            self._delivering = False
+        if self._end_reason is not None and not terminal:
+            raise _StopRun
+        return terminal
+
+    async def _deliver(self, event: StreamEvent) -> bool:
+        self._next_seq = event.sequence_number + 1
+        entry = LogEntry(event.sequence_number, event.frame)
+        if event.type in TERMINAL_EVENT_TYPES:
+            self._terminal_delivered = True
+            snapshot = event.stream._data if event.stream is not None else event.data["response"]
+            won = True
+            if self._records is not None:
+                won = await self._records.finish(self.response_id, snapshot)
+            if won:
+                self.final_snapshot = snapshot
+                await self._log.append(self.response_id, [entry], close=True)
+            else:
+                # Someone else (a delete, or a replica that declared this worker lost) ended it.
+                current = await self._records.get(self.response_id) if self._records else None
+                self.final_snapshot = current.snapshot if current is not None else snapshot
+                logger.info("response %s was ended elsewhere; its terminal event here is dropped", self.response_id)
+            return True
+        await self._log.append(self.response_id, [entry])
+        if self._records is not None and event.type in CHECKPOINTS:
+            await self._records.save_snapshot(self.response_id, event.stream._data)
+        return False
+
+    async def _close(self, failure: str | None) -> None:
+        """End the response on the handler's behalf: close open items, then the terminal event."""
+        reason = self._end_reason or failure or "incomplete"
+        stream = self._stream
+        if stream is None or self._next_seq == 0:
+            token = RUN_DEFAULTS.set((self.response_id, self.record.snapshot.get("created_at"), self._default_model))
+            try:
+                stream = ResponseEventStream(response_id=self.response_id, request=self.request)
+            finally:
+                RUN_DEFAULTS.reset(token)
+        stream._resync(self._next_seq)
+        try:
+            events = stream.close_open_items()
+            if reason in ("cancelled", "disconnected"):
+                events.append(stream.emit_cancelled())
+            else:
+                events.append(stream.emit_failed(code="server_error", message=FAILURE_MESSAGES[reason]))
+        except StreamOrderError:
+            logger.exception("response %s: its stream could not be closed cleanly; ending it directly", self.response_id)
+            events = [self._bare_terminal(stream, reason)]
+        for event in events:
+            await self._deliver(event)
+
+    def _bare_terminal(self, stream: ResponseEventStream, reason: str) -> StreamEvent:
+        data = stream._data
+        if reason in ("cancelled", "disconnected"):
+            data["status"] = "cancelled"
+        else:
+            data["status"] = "failed"
+            data["error"] = {"code": "server_error", "message": FAILURE_MESSAGES[reason]}
+        payload = {"type": "response.failed", "response": data, "sequence_number": self._next_seq}
+        return StreamEvent("response.failed", self._next_seq, encode_json(payload), stream)

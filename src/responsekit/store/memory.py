@@ -1,0 +1,264 @@
+"""The embedded default store: everything in this process's memory, bounded by retention and size."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from responsekit.store.protocols import LogEntry, ResponseRecord, Store, TERMINAL_STATUSES
+
+# How many expired entries one write may sweep: keeps each write's cost bounded.
+_SWEEP_BATCH = 64
+
+
+def _history_items(record: ResponseRecord) -> list[dict[str, Any]]:
+    return [*record.input_items, *record.snapshot.get("output", [])]
+
+
+class MemoryRecordStore:
+    """Records in an insertion-ordered dict; the oldest expire first (retention is one constant)."""
+
+    def __init__(self, retention_seconds: float, max_records: int) -> None:
+        self._retention = retention_seconds
+        self._max = max_records
+        self._records: dict[str, tuple[float, ResponseRecord]] = {}
+        self._conversations: dict[str, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        records = self._records
+        for _ in range(_SWEEP_BATCH):
+            if not records:
+                return
+            oldest_id = next(iter(records))
+            expires_at, record = records[oldest_id]
+            over_size = len(records) > self._max and record.finished
+            if expires_at > now and not over_size:
+                return
+            self._drop(oldest_id)
+
+    def _drop(self, response_id: str) -> None:
+        entry = self._records.pop(response_id, None)
+        if entry is not None and entry[1].conversation_id:
+            ids = self._conversations.get(entry[1].conversation_id)
+            if ids is not None:
+                try:
+                    ids.remove(response_id)
+                except ValueError:
+                    pass
+                if not ids:
+                    del self._conversations[entry[1].conversation_id]
+
+    async def create(self, record: ResponseRecord) -> None:
+        self._sweep()
+        self._records[record.response_id] = (time.monotonic() + self._retention, record)
+        if record.conversation_id:
+            self._conversations.setdefault(record.conversation_id, []).append(record.response_id)
+
+    async def get(self, response_id: str) -> ResponseRecord | None:
+        entry = self._records.get(response_id)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            self._drop(response_id)
+            return None
+        return entry[1]
+
+    async def save_snapshot(self, response_id: str, snapshot: dict[str, Any]) -> None:
+        entry = self._records.get(response_id)
+        if entry is not None and not entry[1].finished:
+            entry[1].snapshot = snapshot
+
+    async def finish(self, response_id: str, snapshot: dict[str, Any]) -> bool:
+        # No await between the check and the write: atomic within the event loop.
+        entry = self._records.get(response_id)
+        if entry is None or entry[1].finished:
+            return False
+        if snapshot.get("status") not in TERMINAL_STATUSES:
+            raise ValueError(f"finish() needs a terminal snapshot, got status {snapshot.get('status')!r}")
+        entry[1].snapshot = snapshot
+        entry[1].finished = True
+        return True
+
+    async def delete(self, response_id: str) -> bool:
+        present = response_id in self._records
+        self._drop(response_id)
+        return present
+
+    async def history(self, record: ResponseRecord, limit: int) -> list[dict[str, Any]]:
+        if limit <= 0:
+            return []
+        chunks: list[list[dict[str, Any]]] = []
+        count = 0
+        if record.conversation_id:
+            for response_id in reversed(self._conversations.get(record.conversation_id, [])):
+                if count >= limit:
+                    break
+                entry = self._records.get(response_id)
+                if entry is None or response_id == record.response_id:
+                    continue
+                items = _history_items(entry[1])
+                chunks.append(items)
+                count += len(items)
+        else:
+            seen: set[str] = set()
+            previous = record.previous_response_id
+            while previous and previous not in seen and count < limit:
+                seen.add(previous)
+                entry = self._records.get(previous)
+                if entry is None:
+                    break
+                items = _history_items(entry[1])
+                chunks.append(items)
+                count += len(items)
+                previous = entry[1].previous_response_id
+        items = [item for chunk in reversed(chunks) for item in chunk]
+        return items[-limit:]
+
+
+class _Log:
+    __slots__ = ("frames", "first_seq", "closed", "waiter", "expires_at")
+
+    def __init__(self, expires_at: float) -> None:
+        self.frames: list[bytes] = []
+        self.first_seq = 0
+        self.closed = False
+        self.waiter: asyncio.Future | None = None
+        self.expires_at = expires_at
+
+    def wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+
+class MemoryEventLog:
+    """Per-response lists of SSE frames; readers wait on a future that each append resolves."""
+
+    def __init__(self, retention_seconds: float) -> None:
+        self._retention = retention_seconds
+        self._logs: dict[str, _Log] = {}
+
+    def __len__(self) -> int:
+        return len(self._logs)
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        logs = self._logs
+        for _ in range(_SWEEP_BATCH):
+            if not logs:
+                return
+            oldest_id = next(iter(logs))
+            log = logs[oldest_id]
+            if log.expires_at > now:
+                return
+            # An expiring log that is still being written (a handler running past the retention
+            # window) moves to the back rather than vanishing under its readers.
+            del logs[oldest_id]
+            if not log.closed:
+                log.expires_at = now + self._retention
+                logs[oldest_id] = log
+
+    async def open(self, response_id: str) -> None:
+        self._sweep()
+        self._logs[response_id] = _Log(time.monotonic() + self._retention)
+
+    async def append(self, response_id: str, entries: list[LogEntry], *, close: bool = False) -> None:
+        log = self._logs.get(response_id)
+        if log is None or log.closed:
+            return
+        log.frames.extend(entry.frame for entry in entries)
+        if close:
+            log.closed = True
+        log.wake()
+
+    def append_now(self, response_id: str, frame: bytes, close: bool = False) -> None:
+        """Synchronous append for the in-process fast path (same effect as ``append``)."""
+        log = self._logs.get(response_id)
+        if log is None or log.closed:
+            return
+        log.frames.append(frame)
+        if close:
+            log.closed = True
+        log.wake()
+
+    async def exists(self, response_id: str) -> bool:
+        log = self._logs.get(response_id)
+        return log is not None and log.expires_at > time.monotonic()
+
+    async def delete(self, response_id: str) -> None:
+        log = self._logs.pop(response_id, None)
+        if log is not None:
+            log.closed = True
+            log.wake()
+
+    async def read(self, response_id: str, after: int, idle_timeout: float | None) -> AsyncIterator[list[bytes]]:
+        log = self._logs.get(response_id)
+        if log is None:
+            raise KeyError(response_id)
+        return self._read(log, after, idle_timeout)
+
+    async def _read(self, log: _Log, after: int, idle_timeout: float | None) -> AsyncIterator[list[bytes]]:
+        position = max(after + 1, 0)
+        loop = asyncio.get_running_loop()
+        while True:
+            frames = log.frames
+            if position < len(frames):
+                batch = frames[position:]
+                position += len(batch)
+                yield batch
+                continue
+            if log.closed:
+                return
+            waiter = log.waiter
+            if waiter is None:
+                waiter = log.waiter = loop.create_future()
+            done, _ = await asyncio.wait((waiter,), timeout=idle_timeout)
+            if not done:
+                yield []
+
+
+class MemoryCancelSignals:
+    """Cancel requests delivered to callbacks registered by this process's running handlers."""
+
+    def __init__(self) -> None:
+        self._callbacks: dict[str, Callable[[], None]] = {}
+
+    def subscribe(self, response_id: str, callback: Callable[[], None]) -> Callable[[], None]:
+        self._callbacks[response_id] = callback
+
+        def unsubscribe() -> None:
+            if self._callbacks.get(response_id) is callback:
+                del self._callbacks[response_id]
+
+        return unsubscribe
+
+    async def request(self, response_id: str) -> None:
+        callback = self._callbacks.get(response_id)
+        if callback is not None:
+            callback()
+
+
+class MemoryStore(Store):
+    """The embedded default: one process, nothing shared, memory bounded by retention and size."""
+
+    def __init__(
+        self,
+        *,
+        response_retention_seconds: float = 3600.0,
+        event_log_retention_seconds: float = 3600.0,
+        max_stored_responses: int = 100_000,
+    ) -> None:
+        super().__init__(
+            records=MemoryRecordStore(response_retention_seconds, max_stored_responses),
+            events=MemoryEventLog(event_log_retention_seconds),
+            cancels=MemoryCancelSignals(),
+            name="memory",
+        )
