@@ -10,32 +10,38 @@ PORT ?= 8088
 help:
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
+STAMP := $(VENV)/.installed
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-install: $(BIN)/python ## create .venv and install responsekit with its dev tools
+# Reinstall only when the project's dependencies change.
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
 
-run: install ## run the echo sample on the in-memory store (PORT=8088)
+install: $(STAMP) ## create .venv and install responsekit with its dev tools
+
+run: install ## set up, then serve the echo sample on the in-memory store (PORT=8088)
 	PORT=$(PORT) $(BIN)/python samples/getting_started/app.py
 
-spec: ## re-extract spec/openapi.json from UPSTREAM plus spec/overlay.yaml
+spec: install ## re-extract spec/openapi.json from UPSTREAM plus spec/overlay.yaml
 	$(BIN)/python -m codegen.extract --upstream $(UPSTREAM)
 
-spec-check: ## report what UPSTREAM has that spec/ lacks (paths, schemas, event types)
+spec-check: install ## report what UPSTREAM has that spec/ lacks (paths, schemas, event types)
 	$(BIN)/python -m codegen.spec_check --upstream $(UPSTREAM)
 
-codegen: ## regenerate models and emit_* builders from spec/
+codegen: install ## regenerate models and emit_* builders from spec/
 	$(BIN)/python -m codegen.generate
 
-codegen-check: ## fail if regenerating would change the committed generated code
+codegen-check: install ## fail if regenerating would change the committed generated code
 	$(BIN)/python -m codegen.generate --check
 
-test: ## run the whole test suite
+test: install ## run the whole test suite
 	$(BIN)/python -m pytest -q
 
-lint: ## ruff over the hand-written code
+lint: install ## ruff over the hand-written code
 	$(BIN)/ruff check src codegen tests bench samples
 	$(BIN)/ruff format --check src codegen tests bench samples
 

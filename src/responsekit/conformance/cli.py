@@ -127,6 +127,10 @@ def _run(argv: Sequence[str]) -> int:
         prompt_tool=args.prompt_tool,
         oversize_bytes=args.oversize_mib * 1024 * 1024,
     )
+    problem = _unreachable(config)
+    if problem:
+        print(f"cannot reach {config.base_url}: {problem}", file=sys.stderr)
+        return USAGE_ERROR
     console = report.Console(colour=False if args.no_color else None, verbose=args.verbose)
     started = time.time()
     results = run_suite(config, checks, on_start=console.start, on_result=console.result)
@@ -146,6 +150,18 @@ def _run(argv: Sequence[str]) -> int:
     if args.junit_xml:
         report.write_junit(results, args.junit_xml)
     return report.exit_code(results)
+
+
+def _unreachable(config) -> str | None:
+    """Why the server cannot be reached at all (then no check could say anything), or None."""
+    import httpx
+
+    try:
+        with httpx.Client(timeout=config.timeout, headers=config.request_headers()) as http:
+            http.get(config.base_url.rstrip("/") + "/responses/resp_conformance_probe")
+    except httpx.TransportError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def _report(argv: Sequence[str]) -> int:

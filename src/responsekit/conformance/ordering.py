@@ -249,11 +249,11 @@ class _Validator:
                 self.add("bracketing", i, f"expected output_index {expected} for the next item, saw {idx}")
             self.items[idx] = _Item(payload.get("id"), payload.get("type"))
             return
-        if item is None:
-            self.add("bracketing", i, f"{etype} for output_index {idx} before its response.output_item.added")
-            return
-        if item.done:
-            self.add("bracketing", i, f"{etype} for output_index {idx} after its response.output_item.done")
+        if item is None or item.done:
+            where = "after its response.output_item.done" if item else "before its response.output_item.added"
+            self.add("bracketing", i, f"{etype} for output_index {idx} {where}")
+            # Still follow its text, so a misplaced delta is not also reported as a missing one.
+            self.text_stream(i, ev, idx, item or _Item(None, None))
             return
         item_id = ev.get("item_id")
         if item_id is not None and item.id is not None and item_id != item.id:

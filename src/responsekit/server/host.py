@@ -277,10 +277,10 @@ class ResponsesAgentServerHost(Starlette):
         else:
             log = self._unstored_log if stream else self._null_log
         await log.open(response_id)
-        headers = request.headers
         context = ResponseContext(
             response_id=response_id, request=create, record=record, records=store.records, isolation=isolation,
-            client_headers={k: v for k, v in headers.items() if k.startswith("x-client-")},
+            client_headers={k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]
+                            if k.startswith(b"x-client-")},
             query_parameters=dict(request.query_params),
             history_limit=self.options.default_fetch_history_count,
             shutdown_requested=lambda: self._shutting_down,

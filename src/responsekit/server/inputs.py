@@ -11,7 +11,7 @@ from responsekit.models import _generated as models
 def _message_content(role: str, content: Any) -> list[dict[str, Any]]:
     if isinstance(content, str):
         if role == "assistant":
-            return [{"type": "output_text", "text": content, "annotations": []}]
+            return [{"type": "output_text", "text": content, "annotations": [], "logprobs": []}]
         return [{"type": "input_text", "text": content}]
     return list(content or [])
 

@@ -70,6 +70,8 @@ class ResponseRun:
         self._records = records
         self._log = log
         self._default_model = default_model
+        # The server's initial snapshot: streams the handler makes for this response start from it.
+        self._template = dict(record.snapshot)
         self._stream: ResponseEventStream | None = None
         self._next_seq = 0
         self._task: asyncio.Task | None = None
@@ -101,8 +103,7 @@ class ResponseRun:
     async def execute(self) -> dict[str, Any]:
         """Run the handler to its end; returns the terminal snapshot."""
         self._task = asyncio.current_task()
-        created_at = self.record.snapshot.get("created_at")
-        token = RUN_DEFAULTS.set((self.response_id, created_at, self._default_model))
+        token = RUN_DEFAULTS.set((self.response_id, self.request, self._template))
         failure: str | None = None
         events = handler_events(self._handler, self.request, self.context, self.cancellation_signal)
         try:
@@ -196,7 +197,7 @@ class ResponseRun:
         reason = self._end_reason or failure or "incomplete"
         stream = self._stream
         if stream is None or self._next_seq == 0:
-            token = RUN_DEFAULTS.set((self.response_id, self.record.snapshot.get("created_at"), self._default_model))
+            token = RUN_DEFAULTS.set((self.response_id, self.request, self._template))
             try:
                 stream = ResponseEventStream(response_id=self.response_id, request=self.request)
             finally:

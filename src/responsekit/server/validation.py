@@ -31,11 +31,19 @@ def _type_literals(annotation: Any) -> set[str]:
                 continue
             type_field = fields.get("type")
             if type_field is not None:
-                found.update(a for a in typing.get_args(type_field.annotation) if isinstance(a, str))
+                found.update(_literal_strings(type_field.annotation))
                 if type_field.default and isinstance(type_field.default, str):
                     found.add(type_field.default)
             continue
         pending.extend(typing.get_args(current))
+    return found
+
+
+def _literal_strings(annotation: Any) -> set[str]:
+    """The strings of a Literal, also inside Optional/Union (``Literal["item_reference"] | None``)."""
+    found: set[str] = set()
+    for arg in typing.get_args(annotation):
+        found.update([arg] if isinstance(arg, str) else _literal_strings(arg))
     return found
 
 
@@ -89,7 +97,7 @@ def _check_item_types(data: dict[str, Any]) -> bool:
     return changed
 
 
-def _real_path(loc: tuple[Any, ...], data: Any) -> list[Any]:
+def _real_path(loc: tuple[Any, ...], data: Any, missing: bool = True) -> list[Any]:
     """The parts of a pydantic `loc` that are real keys of the request, found by walking the data.
 
     `loc` also holds union branch labels ("str", "list[InputItem]", "EasyInputMessage") and
@@ -105,7 +113,7 @@ def _real_path(loc: tuple[Any, ...], data: Any) -> list[Any]:
         elif isinstance(node, dict) and isinstance(part, str) and part in node:
             path.append(part)
             node = node[part]
-        elif i == len(loc) - 1 and isinstance(part, str) and isinstance(node, dict) and part.isidentifier():
+        elif missing and i == len(loc) - 1 and isinstance(part, str) and isinstance(node, dict) and part.isidentifier():
             path.append(part)
     return path
 
@@ -127,8 +135,16 @@ def summarize(error: ValidationError, data: Any) -> ApiError:
     best = None
     best_key = None
     best_path: list[Any] = []
-    for entry in error.errors(include_url=False):
-        path = _real_path(tuple(entry["loc"]), data)
+    entries = error.errors(include_url=False)
+    # A union branch whose `type` literal did not match is not the branch the client meant: its
+    # other errors (missing fields of an unrelated shape) would only mislead. Unless every branch
+    # mismatched, in which case the `type` itself is the error.
+    mismatched = {tuple(e["loc"][:-1]) for e in entries if e["type"] == "literal_error" and e["loc"][-1] == "type"}
+    relevant = [e for e in entries if not any(tuple(e["loc"][:len(p)]) == p for p in mismatched)]
+    if not relevant:
+        relevant = [e for e in entries if tuple(e["loc"][:-1]) in mismatched and e["loc"][-1] == "type"]
+    for entry in relevant or entries:
+        path = _real_path(tuple(entry["loc"]), data, missing=entry["type"] in ("missing", "extra_forbidden"))
         preference = _PREFERENCE.get(entry["type"], 3)
         if entry["type"] == "literal_error" and path and path[-1] == "type":
             preference = _BRANCH_MISMATCH
@@ -140,7 +156,13 @@ def summarize(error: ValidationError, data: Any) -> ApiError:
     got = best.get("input")
     shown = json.dumps(got)[:80] if isinstance(got, (str, int, float, bool, type(None))) else type(got).__name__
     where = f"'{param}'" if param else "the request"
-    return bad_request(f"Invalid value for {where}: {best['msg']} (got {shown}).", param=param, code="invalid_value")
+    message = best["msg"]
+    if best["type"] == "literal_error" and best_path and best_path[-1] == "type":
+        # Every branch refused this `type`: say which ones exist, not just the first branch's.
+        expected = sorted({str(e.get("ctx", {}).get("expected")) for e in relevant if e["type"] == "literal_error"
+                           and _real_path(tuple(e["loc"]), data, missing=False) == best_path})
+        message = f"unknown type; expected one of {', '.join(expected)}"
+    return bad_request(f"Invalid value for {where}: {message} (got {shown}).", param=param, code="invalid_value")
 
 
 def parse_create_request(body: bytes) -> models.CreateResponse:

@@ -30,6 +30,11 @@ class MemoryRecordStore:
         return len(self._records)
 
     def _sweep(self) -> None:
+        """Drop expired records, and the oldest finished ones while full (room is kept for one more).
+
+        A record still running (not finished) is never dropped: past its retention, or in the way
+        of the size bound, it moves to the back with a fresh retention, as event logs do.
+        """
         now = time.monotonic()
         records = self._records
         for _ in range(_SWEEP_BATCH):
@@ -37,9 +42,13 @@ class MemoryRecordStore:
                 return
             oldest_id = next(iter(records))
             expires_at, record = records[oldest_id]
-            over_size = len(records) > self._max and record.finished
+            over_size = len(records) >= self._max
             if expires_at > now and not over_size:
                 return
+            if not record.finished:
+                del records[oldest_id]
+                records[oldest_id] = (now + self._retention if expires_at <= now else expires_at, record)
+                continue
             self._drop(oldest_id)
 
     def _drop(self, response_id: str) -> None:
@@ -64,7 +73,7 @@ class MemoryRecordStore:
         entry = self._records.get(response_id)
         if entry is None:
             return None
-        if entry[0] <= time.monotonic():
+        if entry[0] <= time.monotonic() and entry[1].finished:
             self._drop(response_id)
             return None
         return entry[1]
@@ -83,6 +92,9 @@ class MemoryRecordStore:
             raise ValueError(f"finish() needs a terminal snapshot, got status {snapshot.get('status')!r}")
         entry[1].snapshot = snapshot
         entry[1].finished = True
+        # Retention counts from the end: a response that ran long stays retrievable after it ends.
+        del self._records[response_id]
+        self._records[response_id] = (max(entry[0], time.monotonic() + self._retention), entry[1])
         return True
 
     async def delete(self, response_id: str) -> bool:
@@ -142,8 +154,9 @@ class _Log:
 class MemoryEventLog:
     """Per-response lists of SSE frames; readers wait on a future that each append resolves."""
 
-    def __init__(self, retention_seconds: float) -> None:
+    def __init__(self, retention_seconds: float, max_logs: int | None = None) -> None:
         self._retention = retention_seconds
+        self._max = max_logs
         self._logs: dict[str, _Log] = {}
 
     def __len__(self) -> int:
@@ -157,13 +170,14 @@ class MemoryEventLog:
                 return
             oldest_id = next(iter(logs))
             log = logs[oldest_id]
-            if log.expires_at > now:
+            over_size = self._max is not None and len(logs) >= self._max
+            if log.expires_at > now and not over_size:
                 return
             # An expiring log that is still being written (a handler running past the retention
             # window) moves to the back rather than vanishing under its readers.
             del logs[oldest_id]
             if not log.closed:
-                log.expires_at = now + self._retention
+                log.expires_at = max(log.expires_at, now + self._retention)
                 logs[oldest_id] = log
 
     async def open(self, response_id: str) -> None:
@@ -176,7 +190,7 @@ class MemoryEventLog:
             return
         log.frames.extend(entry.frame for entry in entries)
         if close:
-            log.closed = True
+            self._close(response_id, log)
         log.wake()
 
     def append_now(self, response_id: str, frame: bytes, close: bool = False) -> None:
@@ -186,8 +200,15 @@ class MemoryEventLog:
             return
         log.frames.append(frame)
         if close:
-            log.closed = True
+            self._close(response_id, log)
         log.wake()
+
+    def _close(self, response_id: str, log: _Log) -> None:
+        """Mark the log finished; its retention counts from now (it moves to the back)."""
+        log.closed = True
+        log.expires_at = max(log.expires_at, time.monotonic() + self._retention)
+        del self._logs[response_id]
+        self._logs[response_id] = log
 
     async def exists(self, response_id: str) -> bool:
         log = self._logs.get(response_id)
@@ -201,6 +222,9 @@ class MemoryEventLog:
 
     async def read(self, response_id: str, after: int, idle_timeout: float | None) -> AsyncIterator[list[bytes]]:
         log = self._logs.get(response_id)
+        if log is not None and log.closed and log.expires_at <= time.monotonic():
+            del self._logs[response_id]  # expired: sweeps are lazy, a read must not outlive retention
+            log = None
         if log is None:
             raise KeyError(response_id)
         return self._read(log, after, idle_timeout)
@@ -258,7 +282,7 @@ class MemoryStore(Store):
     ) -> None:
         super().__init__(
             records=MemoryRecordStore(response_retention_seconds, max_stored_responses),
-            events=MemoryEventLog(event_log_retention_seconds),
+            events=MemoryEventLog(event_log_retention_seconds, max_stored_responses),
             cancels=MemoryCancelSignals(),
             name="memory",
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,9 +17,9 @@ KEEP_ALIVE_FRAME = b": keep-alive\n\n"
 _frame_prefixes: dict[str, bytes] = {}
 
 
-def encode_json(value: Any) -> bytes:
-    """Compact JSON for the wire (pydantic-core's encoder: fast, and it knows pydantic models)."""
-    return to_json(value)
+#: Compact JSON for the wire: pydantic-core's encoder (fast, and it knows pydantic models), bound
+#: directly rather than wrapped, as it runs once per event on the hot path.
+encode_json: Callable[..., bytes] = to_json
 
 
 def _plain(value: Any) -> Any:
@@ -37,23 +37,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _frame_prefix(event_type: str) -> bytes:
+    """``event: <type>`` and the start of the data line, made once per event type."""
+    prefix = b"event: " + event_type.encode() + b"\ndata: "
+    _frame_prefixes[event_type] = prefix
+    return prefix
+
+
 def sse_frame(event_type: str, data: bytes) -> bytes:
     """One SSE frame: ``event: <type>`` then ``data: <json>`` then a blank line."""
-    prefix = _frame_prefixes.get(event_type)
-    if prefix is None:
-        prefix = _frame_prefixes[event_type] = b"event: " + event_type.encode() + b"\ndata: "
-    return prefix + data + b"\n\n"
+    return (_frame_prefixes.get(event_type) or _frame_prefix(event_type)) + data + b"\n\n"
 
 
 class StreamEvent:
     """One event of a response stream.
 
     ``type`` and ``sequence_number`` are attributes; the rest of the payload reads as attributes or
-    items too (``event.delta``, ``event["item_id"]``). ``json`` holds the bytes sent on the wire,
-    made once at emit time, so later changes to the response snapshot never alter an event.
+    items too (``event.delta``, ``event["item_id"]``). ``json`` holds the bytes sent on the wire and
+    ``frame`` their SSE frame, both made once at emit time, so later changes to the response
+    snapshot never alter an event.
     """
 
-    __slots__ = ("type", "sequence_number", "json", "stream", "_data", "_frame")
+    __slots__ = ("type", "sequence_number", "json", "stream", "frame", "_data")
 
     def __init__(self, event_type: str, sequence_number: int, data: bytes, stream: Any = None) -> None:
         self.type = event_type
@@ -61,18 +66,12 @@ class StreamEvent:
         self.json = data
         self.stream = stream
         self._data: dict | None = None
-        self._frame: bytes | None = None
+        # The frame is always needed (live stream, log, replay): build it now, inlined (hot path).
+        self.frame: bytes = (_frame_prefixes.get(event_type) or _frame_prefix(event_type)) + data + b"\n\n"
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any], stream: Any = None) -> StreamEvent:
         return cls(payload["type"], payload["sequence_number"], encode_json(payload), stream)
-
-    @property
-    def frame(self) -> bytes:
-        """The SSE frame for this event."""
-        if self._frame is None:
-            self._frame = sse_frame(self.type, self.json)
-        return self._frame
 
     @property
     def data(self) -> dict[str, Any]:

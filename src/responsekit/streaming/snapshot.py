@@ -52,10 +52,11 @@ ECHOED_REQUEST_FIELDS = (
 )
 
 
-#: Set by the server while a handler runs: (response_id, created_at, default_model). A stream made
-#: for that response id takes its creation time and default model from here, so the handler's
-#: snapshot agrees with what the server already reported (e.g. to a background create).
-RUN_DEFAULTS: ContextVar[tuple[str, int, str | None] | None] = ContextVar("responsekit_run_defaults", default=None)
+#: Set by the server while a handler runs: (response_id, request, the server's snapshot). A stream
+#: made for that response takes its creation time and model from the server's snapshot, so the
+#: handler's response agrees with what the server already reported (e.g. to a background create);
+#: for the same request object it simply copies that snapshot.
+RUN_DEFAULTS: ContextVar[tuple[str, Any, dict[str, Any]] | None] = ContextVar("responsekit_run_defaults", default=None)
 
 
 def request_as_dict(request: Any) -> dict[str, Any]:
@@ -94,12 +95,16 @@ def new_response(
     created_at: int | None = None,
 ) -> dict[str, Any]:
     """A fresh snapshot for ``response_id``: every field present, request settings echoed."""
-    req = request_as_dict(request)
     defaults = RUN_DEFAULTS.get()
-    default_model = None
+    template = None
     if defaults is not None and defaults[0] == response_id:
-        created_at = defaults[1] if created_at is None else created_at
-        default_model = defaults[2]
+        template = defaults[2]
+        if request is defaults[1] and model is None and agent_reference is None and created_at is None:
+            snapshot = dict(template)
+            snapshot["output"] = []
+            return snapshot
+        created_at = template.get("created_at") if created_at is None else created_at
+    req = request_as_dict(request)
     snapshot: dict[str, Any] = dict.fromkeys(RESPONSE_FIELDS)
     for key, value in RESPONSE_DEFAULTS.items():
         snapshot[key] = list(value) if isinstance(value, list) else (dict(value) if isinstance(value, dict) else value)
@@ -117,7 +122,7 @@ def new_response(
     if model is not None:
         snapshot["model"] = model
     if snapshot["model"] is None:
-        snapshot["model"] = default_model or ""
+        snapshot["model"] = (template or {}).get("model") or ""
     if agent_reference is not None:
         snapshot["agent_reference"] = agent_reference if isinstance(agent_reference, Mapping) else (
             agent_reference.model_dump(mode="json", exclude_unset=True))

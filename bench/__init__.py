@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its own numbers and ratios against baselines measured in the same run."""

@@ -1,0 +1,1 @@
+"""Servers the HTTP benchmarks start as separate processes (each reads PORT)."""

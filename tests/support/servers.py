@@ -1,0 +1,108 @@
+"""Real servers for tests: an ASGI app under uvicorn in a thread, or a program in its own process.
+
+Both bind a free loopback port and wait for readiness by polling (never a fixed sleep), and both
+stop what they started, whatever the test did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(url: str, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    """Poll ``url`` until it answers 200; fail early if ``process`` exits."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server process exited with {process.returncode} before it was ready")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} not ready after {timeout}s: {last}")
+
+
+@dataclass
+class ThreadServer:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Any, *, ready_path: str = "/readiness", **config: Any) -> Iterator[ThreadServer]:
+    """Serve ``app`` with uvicorn on 127.0.0.1:<free port> in a thread; yields the running server."""
+    port = free_port()
+    options = {"log_level": "warning", "lifespan": "on", "timeout_graceful_shutdown": 5, **config}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    running = ThreadServer(f"http://127.0.0.1:{port}", server, thread)
+    try:
+        wait_until_ready(running.url + ready_path)
+        yield running
+    finally:
+        running.stop()
+
+
+@dataclass
+class ProcessServer:
+    url: str
+    process: subprocess.Popen
+    port: int
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        return self.process.returncode
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(15)
+
+
+@contextlib.contextmanager
+def spawn_server(argv: Sequence[str], *, env: dict[str, str] | None = None, ready_path: str = "/readiness",
+                 cwd: str | None = None, port: int | None = None) -> Iterator[ProcessServer]:
+    """Run ``argv`` (with PORT set to a free port) as its own process; yields it once ready."""
+    port = port or free_port()
+    full_env = {**os.environ, **(env or {}), "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    argv = [sys.executable if a == "python" else a for a in argv]
+    process = subprocess.Popen(argv, env=full_env, cwd=cwd)
+    server = ProcessServer(f"http://127.0.0.1:{port}", process, port)
+    try:
+        wait_until_ready(server.url + ready_path, process=process)
+        yield server
+    finally:
+        server.stop()
