@@ -123,7 +123,9 @@ def report(upstream_path: Path, spec_path: Path) -> tuple[int, str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--upstream", type=Path, default=DEFAULT_UPSTREAM)
     parser.add_argument("--spec", type=Path, default=SPEC_DIR / "openapi.json")
     args = parser.parse_args(argv)

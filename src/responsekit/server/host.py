@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -96,6 +98,7 @@ class ResponsesAgentServerHost(Starlette):
         self._store_started = False
         self._handler: Handler | None = None
         self._runs: dict[str, ResponseRun] = {}
+        self._cancel_subscriptions: dict[str, Callable[[], None]] = {}
         self._tasks: set[asyncio.Task] = set()
         self._shutting_down = False
         self._shutdown_task: asyncio.Task | None = None
@@ -164,6 +167,26 @@ class ResponsesAgentServerHost(Starlette):
 
     async def startup(self) -> None:
         await self._ensure_store()
+        self._chain_exit_signals()
+
+    def _chain_exit_signals(self) -> None:
+        """Under any ASGI server that handles SIGTERM/SIGINT in Python (uvicorn does), start draining
+        on the signal itself: the lifespan shutdown only comes once every connection has closed,
+        which a streaming response may never do on its own."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(sig)
+            if not callable(previous) or getattr(previous, "_responsekit_drain", False):
+                continue
+
+            def on_signal(signum: int, frame: Any, previous: Callable = previous) -> None:
+                loop.call_soon_threadsafe(self.begin_shutdown)
+                previous(signum, frame)
+
+            on_signal._responsekit_drain = True  # type: ignore[attr-defined]
+            signal.signal(sig, on_signal)
 
     def begin_shutdown(self) -> None:
         """Stop taking requests (503) and give in-flight handlers the grace period, then cancel them."""
@@ -291,6 +314,9 @@ class ResponsesAgentServerHost(Starlette):
             cancellation_signal=asyncio.Event(),
         )
         self._runs[response_id] = run
+        if stored:  # a cancel requested through the store (e.g. on another replica) reaches this run
+            self._cancel_subscriptions[response_id] = store.cancels.subscribe(
+                response_id, lambda: run.cancel("cancelled"))
 
         if not stream and not background:  # default mode: run here, answer with the final object
             try:
@@ -310,6 +336,9 @@ class ResponsesAgentServerHost(Starlette):
 
     def _forget(self, response_id: str, stored: bool) -> None:
         self._runs.pop(response_id, None)
+        unsubscribe = self._cancel_subscriptions.pop(response_id, None)
+        if unsubscribe is not None:
+            unsubscribe()
         if not stored:
             self._unstored_log._logs.pop(response_id, None)
 
@@ -333,10 +362,14 @@ class ResponsesAgentServerHost(Starlette):
         store = self.store
         await store.cancels.request(record.response_id)
         deadline = time.monotonic() + self.options.lease_seconds + 5.0
+        ask_again_at = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             current = await store.records.get(record.response_id)
             if current is None or current.is_terminal:
                 return current or record
+            if time.monotonic() >= ask_again_at:  # a broadcast cancel can be missed (pub/sub is at most once)
+                ask_again_at += 1.0
+                await store.cancels.request(record.response_id)
             await asyncio.sleep(0.05)
         raise unavailable("The response did not reach a terminal state in time; try again.")
 

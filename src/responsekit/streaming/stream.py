@@ -7,6 +7,8 @@ import typing
 from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from responsekit.ids import new_id
 from responsekit.models import _generated as models
 from responsekit.streaming._generated_builders import _ResponseEventStreamEvents
@@ -142,11 +144,18 @@ class ResponseEventStream(_ResponseEventStreamEvents):
             raise self._refuse(event_type, f"error code {code!r} is not one of the protocol's codes {sorted(ERROR_CODES)}")
         if reason is not None and reason not in INCOMPLETE_REASONS:
             raise self._refuse(event_type, f"reason {reason!r} is not one of {sorted(INCOMPLETE_REASONS)}")
+        if usage is not None:
+            usage = _plain(usage)
+            try:  # once per response: a partial usage object would make clients reject the event
+                models.ResponseUsage.model_validate(usage)
+            except ValidationError as exc:
+                raise self._refuse(event_type, f"usage is not a complete ResponseUsage: {exc.errors()[0]['msg']} "
+                                               f"at {'.'.join(map(str, exc.errors()[0]['loc']))}") from None
         data = self._data
         data["status"] = status
         data["output"] = [self._finished[i] for i in sorted(self._finished)]
         if usage is not None:
-            data["usage"] = _plain(usage)
+            data["usage"] = usage
         if status == "completed":
             data["completed_at"] = int(time.time())
         elif status == "failed":
