@@ -94,7 +94,9 @@ def _wrk_script(directory: Path, body: dict, stop_after: int | None = None) -> P
 def wrk(url: str, script: Path, seconds: float, connections: int = CONNECTIONS) -> float:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url + "/responses"],
-        capture_output=True, text=True, timeout=seconds + 60,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
     ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
@@ -117,7 +119,8 @@ def throughput(tmp: Path, stream: bool, seconds: float, rounds: int, peer: bool)
         with contextlib.ExitStack() as stack:
             servers = {"responsekit": rk_url}
             servers["bare starlette"] = stack.enter_context(
-                serve("bare_starlette.py", BODY_FILE=str(body_file), STREAM="1" if stream else "0"))[0]
+                serve("bare_starlette.py", BODY_FILE=str(body_file), STREAM="1" if stream else "0")
+            )[0]
             if peer:
                 try:
                     servers["peer 2.3.0"] = stack.enter_context(serve("peer_echo.py"))[0]
@@ -133,20 +136,26 @@ def throughput(tmp: Path, stream: bool, seconds: float, rounds: int, peer: bool)
     med = {name: statistics.median(values) for name, values in results.items()}
     print(f"  echo, {mode}, {CONNECTIONS} connections, body {len(sample)} bytes:")
     for name, value in med.items():
-        print(f"    {name:<16} {value:>9.0f} req/s   (rounds: {', '.join(f'{v:.0f}' for v in results[name])})")
+        print(
+            f"    {name:<16} {value:>9.0f} req/s   (rounds: {', '.join(f'{v:.0f}' for v in results[name])})"
+        )
     rk = med["responsekit"]
     ratio = rk / med["bare starlette"] if med["bare starlette"] else 0.0
     print(f"    ratio responsekit / bare starlette = {ratio:.2f}  (target >= 0.30) {_verdict(ratio >= 0.3)}")
     if "peer 2.3.0" in med and med["peer 2.3.0"]:
         ratio = rk / med["peer 2.3.0"]
-        print(f"    ratio responsekit / peer 2.3.0     = {ratio:.2f}  (target >= 5.00) {_verdict(ratio >= 5)}")
+        print(
+            f"    ratio responsekit / peer 2.3.0     = {ratio:.2f}  (target >= 5.00) {_verdict(ratio >= 5)}"
+        )
 
 
 def _count_events(url: str) -> tuple[int, float]:
     events = 0
     tail = b""
     started = time.perf_counter()
-    with httpx.stream("POST", url + "/responses", json={**ECHO_REQUEST, "stream": True}, timeout=120) as response:
+    with httpx.stream(
+        "POST", url + "/responses", json={**ECHO_REQUEST, "stream": True}, timeout=120
+    ) as response:
         for chunk in response.iter_raw():
             data = tail + chunk
             events += data.count(b"\nevent: ") + (1 if data.startswith(b"event: ") and not tail else 0)
@@ -162,8 +171,10 @@ def many_deltas(rounds: int) -> None:
             events, elapsed = _count_events(url)
             rates.append(events / elapsed)
     best = max(rates)
-    print(f"  one stream of 10,000 deltas: {events} events, best {best:,.0f} events/s "
-          f"(rounds: {', '.join(f'{r:,.0f}' for r in rates)})  (target >= 50,000) {_verdict(best >= 50_000)}")
+    print(
+        f"  one stream of 10,000 deltas: {events} events, best {best:,.0f} events/s "
+        f"(rounds: {', '.join(f'{r:,.0f}' for r in rates)})  (target >= 50,000) {_verdict(best >= 50_000)}"
+    )
 
 
 def _rss_kib(process: subprocess.Popen) -> int:
@@ -183,9 +194,11 @@ def rss_flat(tmp: Path, responses: int, rounds: int, retention: float) -> None:
             samples.append(_rss_kib(process))
     first = samples[0]
     worst = max(abs(s - first) / first for s in samples)
-    print(f"  RSS after each of {rounds} rounds of {responses} responses (retention {retention:g}s): "
-          f"{', '.join(f'{s / 1024:.1f} MiB' for s in samples)}; worst drift {worst:.1%}  "
-          f"(target <= 10%) {_verdict(worst <= 0.10)}")
+    print(
+        f"  RSS after each of {rounds} rounds of {responses} responses (retention {retention:g}s): "
+        f"{', '.join(f'{s / 1024:.1f} MiB' for s in samples)}; worst drift {worst:.1%}  "
+        f"(target <= 10%) {_verdict(worst <= 0.10)}"
+    )
 
 
 def run(quick: bool = False) -> None:

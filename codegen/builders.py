@@ -36,8 +36,19 @@ ROLE_FILLS = {
     "annotation": {"annotation_index": "annotation_index"},
 }
 ROLES = {
-    "lifecycle", "terminal", "notice", "item_open", "item_close", "item_progress", "item_delta",
-    "item_final", "part_open", "part_close", "part_delta", "part_final", "annotation",
+    "lifecycle",
+    "terminal",
+    "notice",
+    "item_open",
+    "item_close",
+    "item_progress",
+    "item_delta",
+    "item_final",
+    "part_open",
+    "part_close",
+    "part_delta",
+    "part_final",
+    "annotation",
 }
 
 
@@ -221,7 +232,9 @@ def plan(spec: dict, config: dict) -> dict[str, list[Method]]:
         )
     unknown = sorted(set(mapping) - set(events))
     if unknown:
-        raise BuilderConfigError("codegen/builders.yaml places event types spec/ lacks: " + ", ".join(unknown))
+        raise BuilderConfigError(
+            "codegen/builders.yaml places event types spec/ lacks: " + ", ".join(unknown)
+        )
     by_builder: dict[str, list[Method]] = {name: [] for name in config["builders"]}
     for event_type in sorted(events):
         entry = mapping[event_type]

@@ -44,7 +44,16 @@ def is_responses_path(path: str) -> bool:
 
 
 # Mappings whose keys are names (a property called "title" is data, not prose).
-NAME_MAPPINGS = {"properties", "patternProperties", "schemas", "responses", "paths", "content", "headers", "$defs"}
+NAME_MAPPINGS = {
+    "properties",
+    "patternProperties",
+    "schemas",
+    "responses",
+    "paths",
+    "content",
+    "headers",
+    "$defs",
+}
 
 
 def strip_prose(node, keys_are_names: bool = False):
@@ -135,8 +144,11 @@ def main(argv=None) -> int:
     spec = build(args.upstream, args.overlay)
     args.out.write_text(dump(spec))
     schemas = spec["components"]["schemas"]
-    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}: "
-          f"{len(spec['paths'])} paths, {len(schemas)} schemas", file=sys.stderr)
+    print(
+        f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}: "
+        f"{len(spec['paths'])} paths, {len(schemas)} schemas",
+        file=sys.stderr,
+    )
     return 0
 
 

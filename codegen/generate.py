@@ -26,21 +26,29 @@ DATAMODEL_CODEGEN_VERSION = "0.89.0"
 
 # Options pinned here, not on a command line, so every run is the same run.
 DATAMODEL_OPTIONS = [
-    "--input-file-type", "openapi",
-    "--openapi-scopes", "schemas", "paths",
-    "--output-model-type", "pydantic_v2.BaseModel",
-    "--target-python-version", "3.10",
+    "--input-file-type",
+    "openapi",
+    "--openapi-scopes",
+    "schemas",
+    "paths",
+    "--output-model-type",
+    "pydantic_v2.BaseModel",
+    "--target-python-version",
+    "3.10",
     "--use-annotated",
     "--field-constraints",
     "--use-union-operator",
     "--use-standard-collections",
-    "--enum-field-as-literal", "all",
+    "--enum-field-as-literal",
+    "all",
     "--use-one-literal-as-default",
     "--use-double-quotes",
     "--disable-timestamp",
     # Requests must survive protocol growth: unknown fields are kept, not rejected.
-    "--extra-fields", "allow",
-    "--formatters", "ruff-format",
+    "--extra-fields",
+    "allow",
+    "--formatters",
+    "ruff-format",
 ]
 
 
@@ -84,7 +92,9 @@ def render_models(spec_bytes: bytes) -> str:
 def ruff_format(source: str) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "ruff", "format", "--line-length", "110", "--stdin-filename", "gen.py", "-"],
-        input=source, capture_output=True, text=True,
+        input=source,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         sys.exit(f"ruff format failed on generated builders:\n{proc.stderr}")
@@ -111,7 +121,9 @@ def main(argv=None) -> int:
         if args.check:
             if current != text:
                 stale.append(rel)
-                diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(rel), "regenerated", lineterm="")
+                diff = difflib.unified_diff(
+                    current.splitlines(), text.splitlines(), str(rel), "regenerated", lineterm=""
+                )
                 print("\n".join(list(diff)[:40]))
         elif current != text:
             path.write_text(text)

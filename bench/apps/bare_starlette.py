@@ -20,6 +20,7 @@ CHUNKS = [c + b"\n\n" for c in BODY.split(b"\n\n") if c]
 async def create(request: Request) -> Response:
     await request.body()
     if os.environ.get("STREAM") == "1":
+
         async def frames():
             for chunk in CHUNKS:
                 yield chunk

@@ -47,8 +47,17 @@ _RUNNING = {"in_progress", "searching", "generating", "interpreting", "calling"}
 class OutputItemBuilder(_OutputItemBuilderEvents):
     """One output item: ``emit_added()``, its own events, then ``emit_done()``."""
 
-    __slots__ = ("_stream", "_output_index", "_item_id", "_item", "_state", "_parts", "_chunks",
-                 "_final_done", "_counter")
+    __slots__ = (
+        "_stream",
+        "_output_index",
+        "_item_id",
+        "_item",
+        "_state",
+        "_parts",
+        "_chunks",
+        "_final_done",
+        "_counter",
+    )
     #: The item field streamed by this item's delta events, if it has any.
     _delta_field: str | None = None
     #: The status an item gets when the response ends before the item did.
@@ -119,7 +128,10 @@ class OutputItemBuilder(_OutputItemBuilderEvents):
         self._require_open(event_type)
         for part in self._parts:
             if part._state is not DONE:
-                raise self._refuse(event_type, f"its {part._kind} part #{part._index} is {part._state}; emit that part's done first")
+                raise self._refuse(
+                    event_type,
+                    f"its {part._kind} part #{part._index} is {part._state}; emit that part's done first",
+                )
         if self._chunks and not self._final_done:
             raise self._refuse(event_type, f"its streamed {self._delta_field} has no done event yet")
         return self._final_item()
@@ -228,12 +240,16 @@ class _PartBuilder:
     def _pre_part_open(self, event_type: str) -> dict[str, Any]:
         self._stream._check_item_phase(event_type)
         if self._owner._state is not OPEN:
-            raise self._refuse(event_type, f"its item is {self._owner._state}; parts live inside an open item")
+            raise self._refuse(
+                event_type, f"its item is {self._owner._state}; parts live inside an open item"
+            )
         if self._state is not NEW:
             raise self._refuse(event_type, "a part is added only once")
         # Parts take the next index of their list in the order they are added (clients append on
         # `added` and then address parts by index), whatever order their builders were made in.
-        self._index = sum(1 for p in self._owner._parts if p._list_key == self._list_key and p._state is not NEW)
+        self._index = sum(
+            1 for p in self._owner._parts if p._list_key == self._list_key and p._state is not NEW
+        )
         return self._part
 
     def _post_part_open(self, event_type: str) -> None:
@@ -261,7 +277,9 @@ class _PartBuilder:
 
     def _pre_part_close(self, event_type: str) -> dict[str, Any]:
         if self._state is not OPEN:
-            raise self._refuse(event_type, "emit_added() the part first" if self._state is NEW else "already done")
+            raise self._refuse(
+                event_type, "emit_added() the part first" if self._state is NEW else "already done"
+            )
         if not self._final:
             raise self._refuse(event_type, "its text has no done event yet")
         return self._part
@@ -284,8 +302,17 @@ class _PartBuilder:
 class ContentPartBuilder(_PartBuilder, _ContentPartBuilderEvents):
     """A content part of an item (``content_index``)."""
 
-    __slots__ = ("_stream", "_owner", "_item_id", "_output_index", "_index", "_part", "_state", "_chunks",
-                 "_final")
+    __slots__ = (
+        "_stream",
+        "_owner",
+        "_item_id",
+        "_output_index",
+        "_index",
+        "_part",
+        "_state",
+        "_chunks",
+        "_final",
+    )
 
     @property
     def _content_index(self) -> int:
@@ -339,8 +366,17 @@ class ReasoningTextContentBuilder(ContentPartBuilder, _ReasoningTextContentBuild
 class ReasoningSummaryPartBuilder(_PartBuilder, _ReasoningSummaryPartBuilderEvents):
     """A summary part of a reasoning item (``summary_index``)."""
 
-    __slots__ = ("_stream", "_owner", "_item_id", "_output_index", "_index", "_part", "_state", "_chunks",
-                 "_final")
+    __slots__ = (
+        "_stream",
+        "_owner",
+        "_item_id",
+        "_output_index",
+        "_index",
+        "_part",
+        "_state",
+        "_chunks",
+        "_final",
+    )
     _kind = "summary_text"
     _list_key = "summary"
 

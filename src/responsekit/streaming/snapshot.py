@@ -14,13 +14,26 @@ from responsekit.models import Response
 # Every response field of the protocol is present (null where unset), as the protocol owner's API
 # does, so strict clients and strict profiles (Open Responses) accept the object. Leading keys are
 # ordered for people reading the JSON; the rest follow the generated model.
-_LEADING = ("id", "object", "created_at", "status", "background", "completed_at", "error",
-            "incomplete_details", "instructions", "max_output_tokens", "max_tool_calls", "model", "output")
+_LEADING = (
+    "id",
+    "object",
+    "created_at",
+    "status",
+    "background",
+    "completed_at",
+    "error",
+    "incomplete_details",
+    "instructions",
+    "max_output_tokens",
+    "max_tool_calls",
+    "model",
+    "output",
+)
 # SDK-side conveniences the wire object does not carry.
 _NOT_ON_WIRE = {"output_text"}
-RESPONSE_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
-    [*_LEADING, *(f for f in Response.model_fields if f not in _NOT_ON_WIRE)]
-))
+RESPONSE_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys([*_LEADING, *(f for f in Response.model_fields if f not in _NOT_ON_WIRE)])
+)
 
 # The protocol's defaults for settings a request leaves out (what the response then reports).
 RESPONSE_DEFAULTS: dict[str, Any] = {
@@ -44,11 +57,33 @@ RESPONSE_DEFAULTS: dict[str, Any] = {
 
 # Request fields the response echoes (the rest of the request, e.g. `input`, is not echoed).
 ECHOED_REQUEST_FIELDS = (
-    "background", "conversation", "instructions", "max_output_tokens", "max_tool_calls", "metadata",
-    "model", "parallel_tool_calls", "previous_response_id", "prompt", "prompt_cache_key",
-    "prompt_cache_retention", "reasoning", "safety_identifier", "service_tier", "store", "temperature",
-    "text", "tool_choice", "tools", "top_logprobs", "top_p", "truncation", "user", "agent_reference",
-    "presence_penalty", "frequency_penalty",
+    "background",
+    "conversation",
+    "instructions",
+    "max_output_tokens",
+    "max_tool_calls",
+    "metadata",
+    "model",
+    "parallel_tool_calls",
+    "previous_response_id",
+    "prompt",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "reasoning",
+    "safety_identifier",
+    "service_tier",
+    "store",
+    "temperature",
+    "text",
+    "tool_choice",
+    "tools",
+    "top_logprobs",
+    "top_p",
+    "truncation",
+    "user",
+    "agent_reference",
+    "presence_penalty",
+    "frequency_penalty",
 )
 
 
@@ -56,7 +91,9 @@ ECHOED_REQUEST_FIELDS = (
 #: made for that response takes its creation time and model from the server's snapshot, so the
 #: handler's response agrees with what the server already reported (e.g. to a background create);
 #: for the same request object it simply copies that snapshot.
-RUN_DEFAULTS: ContextVar[tuple[str, Any, dict[str, Any]] | None] = ContextVar("responsekit_run_defaults", default=None)
+RUN_DEFAULTS: ContextVar[tuple[str, Any, dict[str, Any]] | None] = ContextVar(
+    "responsekit_run_defaults", default=None
+)
 
 
 def request_as_dict(request: Any) -> dict[str, Any]:
@@ -77,8 +114,12 @@ def request_as_dict(request: Any) -> dict[str, Any]:
             if isinstance(value, BaseModel):
                 value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
             elif isinstance(value, list):
-                value = [v.model_dump(mode="json", by_alias=True, exclude_unset=True) if isinstance(v, BaseModel) else v
-                         for v in value]
+                value = [
+                    v.model_dump(mode="json", by_alias=True, exclude_unset=True)
+                    if isinstance(v, BaseModel)
+                    else v
+                    for v in value
+                ]
             out[key] = value
         return out
     if isinstance(request, Mapping):
@@ -107,7 +148,9 @@ def new_response(
     req = request_as_dict(request)
     snapshot: dict[str, Any] = dict.fromkeys(RESPONSE_FIELDS)
     for key, value in RESPONSE_DEFAULTS.items():
-        snapshot[key] = list(value) if isinstance(value, list) else (dict(value) if isinstance(value, dict) else value)
+        snapshot[key] = (
+            list(value) if isinstance(value, list) else (dict(value) if isinstance(value, dict) else value)
+        )
     for key in ECHOED_REQUEST_FIELDS:
         value = req.get(key)
         if value is not None:
@@ -124,8 +167,11 @@ def new_response(
     if snapshot["model"] is None:
         snapshot["model"] = (template or {}).get("model") or ""
     if agent_reference is not None:
-        snapshot["agent_reference"] = agent_reference if isinstance(agent_reference, Mapping) else (
-            agent_reference.model_dump(mode="json", exclude_unset=True))
+        snapshot["agent_reference"] = (
+            agent_reference
+            if isinstance(agent_reference, Mapping)
+            else (agent_reference.model_dump(mode="json", exclude_unset=True))
+        )
     return snapshot
 
 
@@ -149,7 +195,9 @@ class ResponseSnapshot:
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._data:
             raise AttributeError(f"the response has no field {name!r} (fields: {', '.join(self._data)})")
-        self._data[name] = value.model_dump(mode="json", exclude_unset=True) if isinstance(value, BaseModel) else value
+        self._data[name] = (
+            value.model_dump(mode="json", exclude_unset=True) if isinstance(value, BaseModel) else value
+        )
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]

@@ -34,7 +34,9 @@ from responsekit.streaming.errors import StreamOrderError
 from responsekit.streaming.events import StreamEvent, _plain, encode_json
 from responsekit.streaming.snapshot import ResponseSnapshot, new_response
 
-ERROR_CODES: frozenset[str] = frozenset(typing.get_args(models.ResponseErrorCode.model_fields["root"].annotation))
+ERROR_CODES: frozenset[str] = frozenset(
+    typing.get_args(models.ResponseErrorCode.model_fields["root"].annotation)
+)
 INCOMPLETE_REASONS = frozenset({"max_output_tokens", "content_filter"})
 TERMINAL_EVENT_TYPES = frozenset({"response.completed", "response.failed", "response.incomplete"})
 
@@ -131,17 +133,29 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         else:
             self._in_progress = True
 
-    def _pre_terminal(self, event_type: str, status: str, *, usage: Any = None, code: str | None = None,
-                      message: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    def _pre_terminal(
+        self,
+        event_type: str,
+        status: str,
+        *,
+        usage: Any = None,
+        code: str | None = None,
+        message: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
         if self._terminal is not None:
             raise self._refuse(event_type, f"a response has one terminal event and {self._terminal} was it")
         if not self._created:
             raise self._refuse(event_type, "emit_created() comes first")
         unfinished = [item for item in self._items if item._state is not DONE]
         if unfinished:
-            raise self._refuse(event_type, f"output items still open: {unfinished}; emit their done events first")
+            raise self._refuse(
+                event_type, f"output items still open: {unfinished}; emit their done events first"
+            )
         if code is not None and code not in ERROR_CODES and status == "failed":
-            raise self._refuse(event_type, f"error code {code!r} is not one of the protocol's codes {sorted(ERROR_CODES)}")
+            raise self._refuse(
+                event_type, f"error code {code!r} is not one of the protocol's codes {sorted(ERROR_CODES)}"
+            )
         if reason is not None and reason not in INCOMPLETE_REASONS:
             raise self._refuse(event_type, f"reason {reason!r} is not one of {sorted(INCOMPLETE_REASONS)}")
         if usage is not None:
@@ -149,8 +163,11 @@ class ResponseEventStream(_ResponseEventStreamEvents):
             try:  # once per response: a partial usage object would make clients reject the event
                 models.ResponseUsage.model_validate(usage)
             except ValidationError as exc:
-                raise self._refuse(event_type, f"usage is not a complete ResponseUsage: {exc.errors()[0]['msg']} "
-                                               f"at {'.'.join(map(str, exc.errors()[0]['loc']))}") from None
+                raise self._refuse(
+                    event_type,
+                    f"usage is not a complete ResponseUsage: {exc.errors()[0]['msg']} "
+                    f"at {'.'.join(map(str, exc.errors()[0]['loc']))}",
+                ) from None
         data = self._data
         data["status"] = status
         data["output"] = [self._finished[i] for i in sorted(self._finished)]
@@ -197,7 +214,9 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         The protocol has no ``response.cancelled`` event; the response object's status says it.
         """
         if self._terminal is not None:
-            raise self._refuse("response.failed", f"a response has one terminal event and {self._terminal} was it")
+            raise self._refuse(
+                "response.failed", f"a response has one terminal event and {self._terminal} was it"
+            )
         if not self._created:
             raise self._refuse("response.failed", "emit_created() comes first")
         unfinished = [item for item in self._items if item._state is not DONE]
@@ -205,7 +224,9 @@ class ResponseEventStream(_ResponseEventStreamEvents):
             raise self._refuse("response.failed", f"output items still open: {unfinished}")
         self._data["status"] = "cancelled"
         self._data["output"] = [self._finished[i] for i in sorted(self._finished)]
-        event = self._commit({"type": "response.failed", "response": self._data, "sequence_number": self._seq})
+        event = self._commit(
+            {"type": "response.failed", "response": self._data, "sequence_number": self._seq}
+        )
         self._terminal = "response.failed"
         return event
 
@@ -216,72 +237,152 @@ class ResponseEventStream(_ResponseEventStreamEvents):
     # -- item builders ------------------------------------------------------------------------------
     def _add(self, cls: type[OutputItemBuilder], item: dict[str, Any]) -> Any:
         if self._terminal is not None:
-            raise self._refuse("response.output_item.added", f"nothing may follow the terminal event {self._terminal}")
+            raise self._refuse(
+                "response.output_item.added", f"nothing may follow the terminal event {self._terminal}"
+            )
         builder = cls(self, None, item)
         self._items.append(builder)
         return builder
 
     def add_output_item_message(self, *, role: str = "assistant", **fields: Any) -> MessageItemBuilder:
-        item = {"id": new_id("message"), "type": "message", "status": "in_progress", "content": [], "role": role}
+        item = {
+            "id": new_id("message"),
+            "type": "message",
+            "status": "in_progress",
+            "content": [],
+            "role": role,
+        }
         return self._add(MessageItemBuilder, {**item, **_plain(fields)})
 
-    def add_output_item_function_call(self, name: str, call_id: str, **fields: Any) -> FunctionCallItemBuilder:
-        item = {"id": new_id("function_call"), "type": "function_call", "status": "in_progress", "arguments": "",
-                "call_id": call_id, "name": name}
+    def add_output_item_function_call(
+        self, name: str, call_id: str, **fields: Any
+    ) -> FunctionCallItemBuilder:
+        item = {
+            "id": new_id("function_call"),
+            "type": "function_call",
+            "status": "in_progress",
+            "arguments": "",
+            "call_id": call_id,
+            "name": name,
+        }
         return self._add(FunctionCallItemBuilder, {**item, **_plain(fields)})
 
-    def add_output_item_function_call_output(self, call_id: str, output: Any, **fields: Any) -> GenericItemBuilder:
-        item = {"id": new_id("function_call_output"), "type": "function_call_output", "call_id": call_id,
-                "output": _plain(output), "status": "completed"}
+    def add_output_item_function_call_output(
+        self, call_id: str, output: Any, **fields: Any
+    ) -> GenericItemBuilder:
+        item = {
+            "id": new_id("function_call_output"),
+            "type": "function_call_output",
+            "call_id": call_id,
+            "output": _plain(output),
+            "status": "completed",
+        }
         return self._add(GenericItemBuilder, {**item, **_plain(fields)})
 
     def add_output_item_reasoning_item(self, **fields: Any) -> ReasoningItemBuilder:
         item = {"id": new_id("reasoning"), "type": "reasoning", "summary": [], "status": "in_progress"}
         return self._add(ReasoningItemBuilder, {**item, **_plain(fields)})
 
-    def add_output_item_file_search_call(self, queries: Sequence[str] = (), **fields: Any) -> FileSearchCallItemBuilder:
-        item = {"id": new_id("file_search_call"), "type": "file_search_call", "status": "in_progress",
-                "queries": list(queries), "results": None}
+    def add_output_item_file_search_call(
+        self, queries: Sequence[str] = (), **fields: Any
+    ) -> FileSearchCallItemBuilder:
+        item = {
+            "id": new_id("file_search_call"),
+            "type": "file_search_call",
+            "status": "in_progress",
+            "queries": list(queries),
+            "results": None,
+        }
         return self._add(FileSearchCallItemBuilder, {**item, **_plain(fields)})
 
     def add_output_item_web_search_call(self, action: Any = None, **fields: Any) -> WebSearchCallItemBuilder:
-        item = {"id": new_id("web_search_call"), "type": "web_search_call", "status": "in_progress",
-                "action": _plain(action) if action is not None else {"type": "search", "query": ""}}
+        item = {
+            "id": new_id("web_search_call"),
+            "type": "web_search_call",
+            "status": "in_progress",
+            "action": _plain(action) if action is not None else {"type": "search", "query": ""},
+        }
         return self._add(WebSearchCallItemBuilder, {**item, **_plain(fields)})
 
-    def add_output_item_code_interpreter_call(self, container_id: str = "", **fields: Any) -> CodeInterpreterCallItemBuilder:
-        item = {"id": new_id("code_interpreter_call"), "type": "code_interpreter_call", "status": "in_progress",
-                "container_id": container_id, "code": "", "outputs": None}
+    def add_output_item_code_interpreter_call(
+        self, container_id: str = "", **fields: Any
+    ) -> CodeInterpreterCallItemBuilder:
+        item = {
+            "id": new_id("code_interpreter_call"),
+            "type": "code_interpreter_call",
+            "status": "in_progress",
+            "container_id": container_id,
+            "code": "",
+            "outputs": None,
+        }
         return self._add(CodeInterpreterCallItemBuilder, {**item, **_plain(fields)})
 
     def add_output_item_image_gen_call(self, **fields: Any) -> ImageGenCallItemBuilder:
-        item = {"id": new_id("image_generation_call"), "type": "image_generation_call", "status": "in_progress",
-                "result": None}
+        item = {
+            "id": new_id("image_generation_call"),
+            "type": "image_generation_call",
+            "status": "in_progress",
+            "result": None,
+        }
         return self._add(ImageGenCallItemBuilder, {**item, **_plain(fields)})
 
     def add_output_item_mcp_call(self, server_label: str, name: str, **fields: Any) -> McpCallItemBuilder:
-        item = {"id": new_id("mcp_call"), "type": "mcp_call", "status": "in_progress", "server_label": server_label,
-                "name": name, "arguments": "", "output": None, "error": None}
+        item = {
+            "id": new_id("mcp_call"),
+            "type": "mcp_call",
+            "status": "in_progress",
+            "server_label": server_label,
+            "name": name,
+            "arguments": "",
+            "output": None,
+            "error": None,
+        }
         return self._add(McpCallItemBuilder, {**item, **_plain(fields)})
 
-    def add_output_item_mcp_list_tools(self, server_label: str, tools: Sequence[Any] = (), **fields: Any) -> McpListToolsItemBuilder:
-        item = {"id": new_id("mcp_list_tools"), "type": "mcp_list_tools", "server_label": server_label,
-                "tools": _plain(list(tools)), "error": None}
+    def add_output_item_mcp_list_tools(
+        self, server_label: str, tools: Sequence[Any] = (), **fields: Any
+    ) -> McpListToolsItemBuilder:
+        item = {
+            "id": new_id("mcp_list_tools"),
+            "type": "mcp_list_tools",
+            "server_label": server_label,
+            "tools": _plain(list(tools)),
+            "error": None,
+        }
         return self._add(McpListToolsItemBuilder, {**item, **_plain(fields)})
 
-    def add_output_item_custom_tool_call(self, name: str, call_id: str, **fields: Any) -> CustomToolCallItemBuilder:
-        item = {"id": new_id("custom_tool_call"), "type": "custom_tool_call", "call_id": call_id, "name": name,
-                "input": ""}
+    def add_output_item_custom_tool_call(
+        self, name: str, call_id: str, **fields: Any
+    ) -> CustomToolCallItemBuilder:
+        item = {
+            "id": new_id("custom_tool_call"),
+            "type": "custom_tool_call",
+            "call_id": call_id,
+            "name": name,
+            "input": "",
+        }
         return self._add(CustomToolCallItemBuilder, {**item, **_plain(fields)})
 
     def add_output_item_shell_call(self, call_id: str, action: Any, **fields: Any) -> ShellCallItemBuilder:
-        item = {"id": new_id("shell_call"), "type": "shell_call", "call_id": call_id, "action": _plain(action),
-                "status": "in_progress", "environment": None}
+        item = {
+            "id": new_id("shell_call"),
+            "type": "shell_call",
+            "call_id": call_id,
+            "action": _plain(action),
+            "status": "in_progress",
+            "environment": None,
+        }
         return self._add(ShellCallItemBuilder, {**item, **_plain(fields)})
 
     def add_output_item_shell_call_output(self, call_id: str, **fields: Any) -> ShellCallOutputItemBuilder:
-        item = {"id": new_id("shell_call_output"), "type": "shell_call_output", "call_id": call_id,
-                "status": "in_progress", "output": [], "max_output_length": None}
+        item = {
+            "id": new_id("shell_call_output"),
+            "type": "shell_call_output",
+            "call_id": call_id,
+            "status": "in_progress",
+            "output": [],
+            "max_output_length": None,
+        }
         return self._add(ShellCallOutputItemBuilder, {**item, **_plain(fields)})
 
     def add_output_item_compaction(self, encrypted_content: str = "", **fields: Any) -> CompactionItemBuilder:
@@ -289,8 +390,10 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         return self._add(CompactionItemBuilder, {**item, **_plain(fields)})
 
     def add_output_item_structured_outputs(self, output: Any) -> GenericItemBuilder:
-        return self._add(GenericItemBuilder, {"id": new_id("structured_outputs"), "type": "structured_outputs",
-                                              "output": _plain(output)})
+        return self._add(
+            GenericItemBuilder,
+            {"id": new_id("structured_outputs"), "type": "structured_outputs", "output": _plain(output)},
+        )
 
     def add_output_item(self, item: Mapping[str, Any] | Any) -> GenericItemBuilder:
         """Any item kind, given whole (an id is assigned when it has none)."""
@@ -314,8 +417,9 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         yield part.emit_done()
         yield message.emit_done()
 
-    async def aoutput_item_message(self, chunks: AsyncIterable[str] | Iterable[str], *,
-                                   annotations: Iterable[Any] = ()) -> typing.AsyncIterator[StreamEvent]:
+    async def aoutput_item_message(
+        self, chunks: AsyncIterable[str] | Iterable[str], *, annotations: Iterable[Any] = ()
+    ) -> typing.AsyncIterator[StreamEvent]:
         """A complete assistant message, one delta per chunk."""
         message = self.add_output_item_message()
         yield message.emit_added()
@@ -346,8 +450,9 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         yield call.emit_arguments_done()
         yield call.emit_done()
 
-    async def aoutput_item_function_call(self, name: str, call_id: str,
-                                         chunks: AsyncIterable[str] | Iterable[str]) -> typing.AsyncIterator[StreamEvent]:
+    async def aoutput_item_function_call(
+        self, name: str, call_id: str, chunks: AsyncIterable[str] | Iterable[str]
+    ) -> typing.AsyncIterator[StreamEvent]:
         call = self.add_output_item_function_call(name, call_id)
         yield call.emit_added()
         async for chunk in _aiter(chunks):
@@ -370,7 +475,9 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         yield part.emit_done()
         yield reasoning.emit_done()
 
-    async def aoutput_item_reasoning_item(self, chunks: AsyncIterable[str] | Iterable[str]) -> typing.AsyncIterator[StreamEvent]:
+    async def aoutput_item_reasoning_item(
+        self, chunks: AsyncIterable[str] | Iterable[str]
+    ) -> typing.AsyncIterator[StreamEvent]:
         reasoning = self.add_output_item_reasoning_item()
         yield reasoning.emit_added()
         part = reasoning.add_summary_part()
@@ -381,8 +488,9 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         yield part.emit_done()
         yield reasoning.emit_done()
 
-    def output_item_image_gen_call(self, result_b64: str, *, partial_images: Iterable[str] = (),
-                                   **partial_options: Any) -> Iterator[StreamEvent]:
+    def output_item_image_gen_call(
+        self, result_b64: str, *, partial_images: Iterable[str] = (), **partial_options: Any
+    ) -> Iterator[StreamEvent]:
         """An image-generation call: in_progress, generating, each partial image, completed, done."""
         call = self.add_output_item_image_gen_call()
         yield call.emit_added()
@@ -409,43 +517,92 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         return self.output_item({"type": item_type, **fields})
 
     def output_item_computer_call(self, call_id: str, action: Any, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("computer_call", {"call_id": call_id, "action": action, "pending_safety_checks": [],
-                                                  "status": "completed", **fields})
+        return self._whole_item(
+            "computer_call",
+            {
+                "call_id": call_id,
+                "action": action,
+                "pending_safety_checks": [],
+                "status": "completed",
+                **fields,
+            },
+        )
 
-    def output_item_computer_call_output(self, call_id: str, output: Any, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("computer_call_output", {"call_id": call_id, "output": output, "status": "completed", **fields})
+    def output_item_computer_call_output(
+        self, call_id: str, output: Any, **fields: Any
+    ) -> Iterator[StreamEvent]:
+        return self._whole_item(
+            "computer_call_output", {"call_id": call_id, "output": output, "status": "completed", **fields}
+        )
 
     def output_item_local_shell_call(self, call_id: str, action: Any, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("local_shell_call", {"call_id": call_id, "action": action, "status": "completed", **fields})
+        return self._whole_item(
+            "local_shell_call", {"call_id": call_id, "action": action, "status": "completed", **fields}
+        )
 
-    def output_item_local_shell_call_output(self, call_id: str, output: str, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("local_shell_call_output", {"call_id": call_id, "output": output, "status": "completed", **fields})
+    def output_item_local_shell_call_output(
+        self, call_id: str, output: str, **fields: Any
+    ) -> Iterator[StreamEvent]:
+        return self._whole_item(
+            "local_shell_call_output", {"call_id": call_id, "output": output, "status": "completed", **fields}
+        )
 
-    def output_item_function_shell_call(self, call_id: str, action: Any, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("shell_call", {"call_id": call_id, "action": action, "status": "completed",
-                                               "environment": None, **fields})
+    def output_item_function_shell_call(
+        self, call_id: str, action: Any, **fields: Any
+    ) -> Iterator[StreamEvent]:
+        return self._whole_item(
+            "shell_call",
+            {"call_id": call_id, "action": action, "status": "completed", "environment": None, **fields},
+        )
 
-    def output_item_function_shell_call_output(self, call_id: str, output: Sequence[Any], **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("shell_call_output", {"call_id": call_id, "output": list(output), "status": "completed",
-                                                      "max_output_length": None, **fields})
+    def output_item_function_shell_call_output(
+        self, call_id: str, output: Sequence[Any], **fields: Any
+    ) -> Iterator[StreamEvent]:
+        return self._whole_item(
+            "shell_call_output",
+            {
+                "call_id": call_id,
+                "output": list(output),
+                "status": "completed",
+                "max_output_length": None,
+                **fields,
+            },
+        )
 
-    def output_item_apply_patch_call(self, call_id: str, operation: Any, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("apply_patch_call", {"call_id": call_id, "operation": operation, "status": "completed", **fields})
+    def output_item_apply_patch_call(
+        self, call_id: str, operation: Any, **fields: Any
+    ) -> Iterator[StreamEvent]:
+        return self._whole_item(
+            "apply_patch_call", {"call_id": call_id, "operation": operation, "status": "completed", **fields}
+        )
 
     def output_item_apply_patch_call_output(self, call_id: str, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("apply_patch_call_output", {"call_id": call_id, "status": "completed", **fields})
+        return self._whole_item(
+            "apply_patch_call_output", {"call_id": call_id, "status": "completed", **fields}
+        )
 
-    def output_item_custom_tool_call_output(self, call_id: str, output: Any, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("custom_tool_call_output", {"call_id": call_id, "output": output, "status": "completed",
-                                                            **fields})
+    def output_item_custom_tool_call_output(
+        self, call_id: str, output: Any, **fields: Any
+    ) -> Iterator[StreamEvent]:
+        return self._whole_item(
+            "custom_tool_call_output", {"call_id": call_id, "output": output, "status": "completed", **fields}
+        )
 
-    def output_item_mcp_approval_request(self, server_label: str, name: str, arguments: str, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("mcp_approval_request", {"server_label": server_label, "name": name,
-                                                         "arguments": arguments, **fields})
+    def output_item_mcp_approval_request(
+        self, server_label: str, name: str, arguments: str, **fields: Any
+    ) -> Iterator[StreamEvent]:
+        return self._whole_item(
+            "mcp_approval_request",
+            {"server_label": server_label, "name": name, "arguments": arguments, **fields},
+        )
 
-    def output_item_mcp_approval_response(self, approval_request_id: str, approve: bool, **fields: Any) -> Iterator[StreamEvent]:
-        return self._whole_item("mcp_approval_response", {"approval_request_id": approval_request_id,
-                                                          "approve": approve, **fields})
+    def output_item_mcp_approval_response(
+        self, approval_request_id: str, approve: bool, **fields: Any
+    ) -> Iterator[StreamEvent]:
+        return self._whole_item(
+            "mcp_approval_response",
+            {"approval_request_id": approval_request_id, "approve": approve, **fields},
+        )
 
     def output_item_compaction(self, encrypted_content: str, **fields: Any) -> Iterator[StreamEvent]:
         return self._whole_item("compaction", {"encrypted_content": encrypted_content, **fields})

@@ -21,8 +21,14 @@ class TextResponse:
     ``response.created`` so the handler can set fields (e.g. metadata) on it.
     """
 
-    def __init__(self, context: Any, request: Any, *, text: TextSource,
-                 configure: Callable[[ResponseSnapshot], Any] | None = None) -> None:
+    def __init__(
+        self,
+        context: Any,
+        request: Any,
+        *,
+        text: TextSource,
+        configure: Callable[[ResponseSnapshot], Any] | None = None,
+    ) -> None:
         self.context = context
         self.request = request
         self.text = text
