@@ -268,11 +268,14 @@ class HttpClient:
         *,
         headers: Mapping[str, str] | None = None,
         timeout: float = 30.0,
+        deadline: float | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers or {})
         self.timeout = timeout
+        #: The longest a whole stream or upload may take (a server may keep sending keep-alives forever).
+        self.deadline = deadline if deadline is not None else max(timeout, 1.0) * 4
         self._http = httpx.Client(
             base_url=self.base_url, headers=self.headers, timeout=timeout, transport=transport
         )
@@ -320,7 +323,7 @@ class HttpClient:
             capture = StreamCapture(method, _show(request.url), resp.status_code, resp.headers)
             if not capture.is_sse:
                 capture.body = resp.read().decode("utf-8", "replace")
-            yield LiveStream(capture, resp, time.monotonic() + max(self.timeout, 1.0) * 4)
+            yield LiveStream(capture, resp, time.monotonic() + self.deadline)
         finally:
             resp.close()
 
@@ -340,7 +343,7 @@ class HttpClient:
         """
         url = urlsplit(f"{self.base_url}{path}")
         port = url.port or (443 if url.scheme == "https" else 80)
-        deadline = time.monotonic() + max(self.timeout, 1.0) * 4
+        deadline = time.monotonic() + self.deadline
         sock = socket.create_connection((url.hostname, port), timeout=self.timeout)
         if url.scheme == "https":
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=url.hostname)
@@ -378,7 +381,7 @@ class HttpClient:
                 if received:
                     break
             sock.settimeout(self.timeout)
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not _complete(received):
                 try:
                     more = sock.recv(65536)
                 except OSError:
@@ -420,6 +423,18 @@ def _wait(sock: socket.socket, deadline: float) -> None:
     with selectors.DefaultSelector() as sel:
         sel.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
         sel.select(timeout=max(0.0, min(0.5, deadline - time.monotonic())))
+
+
+def _complete(raw: bytes) -> bool:
+    """Whether ``raw`` holds a whole HTTP answer with a Content-Length (else read to EOF)."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return value.strip().isdigit() and len(body) >= int(value.strip())
+    return False
 
 
 def _parse_http_reply(method: str, url: str, raw: bytes) -> Reply | str:

@@ -237,6 +237,12 @@ class _Validator:
         etype = ev.get("type")
         if etype in RESPONSE_LEVEL or "output_index" not in ev:
             return
+        bad = [
+            k for k in ("output_index", "content_index", "summary_index") if k in ev and not _is_index(ev[k])
+        ]
+        if bad:
+            self.add("bracketing", i, f"{', '.join(bad)} must be a non-negative integer, saw {ev[bad[0]]!r}")
+            return
         idx = ev.get("output_index")
         item = self.items.get(idx)
         if etype == "response.output_item.added":
@@ -502,6 +508,10 @@ def _detail(ev: Mapping[str, Any]) -> str:
     if isinstance(ev.get("response"), Mapping):
         bits.append(f"status={ev['response'].get('status')}")
     return " ".join(bits)
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -1,101 +1,180 @@
 """Validation of wire payloads against two independent sets of models.
 
-"spec" is responsekit's models generated from the protocol description; "openai" is the `openai`
-package's models (the independent oracle). A payload conforms when both accept it; each function
-returns a short description of the first problems, or None.
+"spec" is responsekit's models generated from the protocol description (which includes the Azure
+hosted-agent extensions); "openai" is the `openai` package's models, the independent oracle.
+
+Unions are resolved by their ``type`` first and each payload is validated against the members of
+that type only, so a problem reads "output[0] (message): content: Field required" rather than a
+hundred errors from every member of the union. A type the spec defines but the openai package
+does not (a protocol extension, e.g. ``structured_outputs``) is judged by the spec models alone;
+a type neither defines is a problem.
 """
 
 from __future__ import annotations
 
+import typing
 from functools import cache
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
-__all__ = ["response_errors", "event_errors", "item_list_errors", "envelope_errors", "input_item_errors"]
+__all__ = [
+    "response_errors",
+    "event_errors",
+    "item_list_errors",
+    "envelope_errors",
+    "extension_types",
+    "ENVELOPE_KEYS",
+]
+
+ENVELOPE_KEYS = ("message", "type", "param", "code")
 
 
-def _first(exc: ValidationError, limit: int = 3) -> str:
+def _members(union: Any) -> list[type[BaseModel]]:
+    if isinstance(union, type) and issubclass(union, BaseModel) and "root" in union.model_fields:
+        union = union.model_fields["root"].annotation
+    if typing.get_origin(union) is typing.Annotated:
+        union = typing.get_args(union)[0]
+    out = []
+    for member in typing.get_args(union) or (union,):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            if "root" in member.model_fields:  # a RootModel wrapping a union: flatten it
+                out += _members(member)
+            else:
+                out.append(member)
+    return out
+
+
+def _by_type(union: Any) -> dict[str, list[type[BaseModel]]]:
+    table: dict[str, list[type[BaseModel]]] = {}
+    for member in _members(union):
+        field = member.model_fields.get("type")
+        for value in typing.get_args(field.annotation) if field else ():
+            if isinstance(value, str):
+                table.setdefault(value, []).append(member)
+    return table
+
+
+@cache
+def _tables() -> dict[str, Any]:
+    import openai.types.responses as oa
+
+    from responsekit import models
+
+    return {
+        "events": (_by_type(models.ResponseStreamEvent), _by_type(oa.ResponseStreamEvent)),
+        "output": (_by_type(models.OutputItem), _by_type(oa.ResponseOutputItem)),
+        "input": (_by_type(models.ItemResource), _by_type(oa.ResponseItem)),
+        "response": ([models.Response], [oa.Response]),
+    }
+
+
+def _short(exc: ValidationError, limit: int = 3) -> str:
     parts = []
     for err in exc.errors()[:limit]:
         loc = ".".join(str(x) for x in err.get("loc", ()))
-        parts.append(f"{loc}: {err.get('msg')}")
+        parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
     more = exc.error_count() - limit
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
-def _check(adapters: list[tuple[str, TypeAdapter]], payload: Any) -> str | None:
-    problems = []
-    for name, adapter in adapters:
+def _against(candidates: list[type[BaseModel]], payload: Any) -> str | None:
+    """None when one of the candidate models accepts the payload, else the fewest-error explanation."""
+    best: ValidationError | None = None
+    for model in candidates:
         try:
-            adapter.validate_python(payload)
+            model.model_validate(payload)
+            return None
         except ValidationError as exc:
-            problems.append(f"{name} models: {_first(exc)}")
-    return " | ".join(problems) or None
+            if best is None or exc.error_count() < best.error_count():
+                best = exc
+    return _short(best) if best is not None else None
 
 
-@cache
-def _response() -> list[tuple[str, TypeAdapter]]:
-    import openai.types.responses as oa
-
-    from responsekit import models
-
-    return [("spec", TypeAdapter(models.Response)), ("openai", TypeAdapter(oa.Response))]
-
-
-@cache
-def _event() -> list[tuple[str, TypeAdapter]]:
-    import openai.types.responses as oa
-
-    from responsekit import models
-
-    return [
-        ("spec", TypeAdapter(models.ResponseStreamEvent)),
-        ("openai", TypeAdapter(oa.ResponseStreamEvent)),
-    ]
+def _typed(kind: str, payload: Any, what: str) -> str | None:
+    """Validate a payload of a ``type``-discriminated union against both model sets."""
+    if not isinstance(payload, dict):
+        return f"{what} is not a JSON object"
+    spec, oracle = _tables()[kind]
+    kind_type = payload.get("type")
+    if kind_type not in spec and kind_type not in oracle:
+        return f"{what} has type {kind_type!r}, which neither the spec nor the openai models define"
+    problems = []
+    for name, table in (("spec", spec), ("openai", oracle)):
+        if kind_type in table:  # absent from one set: an extension the other set defines
+            problem = _against(table[kind_type], payload)
+            if problem:
+                problems.append(f"{name} models: {problem}")
+    return f"{what} ({kind_type}): " + " | ".join(problems) if problems else None
 
 
-@cache
-def _item_list() -> list[tuple[str, TypeAdapter]]:
-    import openai.types.responses as oa
-
-    from responsekit import models
-
-    return [("spec", TypeAdapter(models.ResponseItemList)), ("openai", TypeAdapter(oa.ResponseItemList))]
-
-
-@cache
-def _input_item() -> list[tuple[str, TypeAdapter]]:
-    import openai.types.responses as oa
-
-    from responsekit import models
-
-    return [("spec", TypeAdapter(models.ItemResource)), ("openai", TypeAdapter(oa.ResponseItem))]
+def extension_types(response: Any) -> list[str]:
+    """Output item types of ``response`` that the spec defines but the openai package does not."""
+    output = response.get("output") if isinstance(response, dict) else None
+    known = _tables()["output"][1]
+    types = [item.get("type") for item in output or [] if isinstance(item, dict)]
+    return sorted({t for t in types if isinstance(t, str) and t not in known})
 
 
 def response_errors(payload: Any) -> str | None:
     """Problems of a `Response` object, or None."""
     if not isinstance(payload, dict):
         return f"not a JSON object: {type(payload).__name__}"
-    return _check(_response(), payload)
+    output = payload.get("output")
+    if isinstance(output, list):
+        for n, item in enumerate(output):
+            problem = _typed("output", item, f"output[{n}]")
+            if problem:
+                return problem
+        payload = {**payload, "output": []}  # the items are judged; now the rest of the object
+    spec, oracle = _tables()["response"]
+    problems = [
+        f"{name} models: {p}"
+        for name, models in (("spec", spec), ("openai", oracle))
+        if (p := _against(models, payload))
+    ]
+    return " | ".join(problems) or None
 
 
 def event_errors(payload: Any) -> str | None:
     """Problems of one stream event payload, or None."""
     if not isinstance(payload, dict) or not payload:
         return "the data is not a JSON object"
-    return _check(_event(), payload)
+    # Judge what the event carries first: its problems explain the event's.
+    if isinstance(payload.get("item"), dict):
+        problem = _typed("output", payload["item"], "item")
+        if problem:
+            return problem
+    if isinstance(payload.get("response"), dict):
+        problem = response_errors(payload["response"])
+        if problem:
+            return f"response: {problem}"
+    item = payload.get("item")
+    if isinstance(item, dict) and item.get("type") not in _tables()["output"][1]:
+        # An extension item the openai event models cannot hold: judge the event by the spec alone.
+        problem = _against(_tables()["events"][0].get(payload.get("type"), []), payload)
+        return f"spec models: {problem}" if problem else None
+    shown = payload
+    if isinstance(payload.get("response"), dict):
+        shown = {**payload, "response": {**payload["response"], "output": []}}
+    return _typed("events", shown, "event")
 
 
 def item_list_errors(payload: Any) -> str | None:
-    return _check(_item_list(), payload)
-
-
-def input_item_errors(payload: Any) -> str | None:
-    return _check(_input_item(), payload)
-
-
-ENVELOPE_KEYS = ("message", "type", "param", "code")
+    """Problems of an input-items list ``{object: list, data, first_id, last_id, has_more}``, or None."""
+    if not isinstance(payload, dict):
+        return "not a JSON object"
+    data = payload.get("data")
+    if not isinstance(data, list):
+        return f"data is {type(data).__name__}, not a list"
+    for n, item in enumerate(data):
+        problem = _typed("input", item, f"data[{n}]")
+        if problem:
+            return problem
+    missing = [k for k in ("object", "data", "first_id", "last_id", "has_more") if k not in payload]
+    if missing or payload.get("object") != "list":
+        return f"list keys missing {missing} or object is {payload.get('object')!r}, not 'list'"
+    return None
 
 
 def envelope_errors(payload: Any) -> str | None:

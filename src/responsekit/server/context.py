@@ -37,13 +37,16 @@ class IsolationContext:
         return cls(user_key=user_key, chat_key=headers.get(CHAT_KEY_HEADER) or None)
 
 
-def _typed(adapter: TypeAdapter, item: dict[str, Any]) -> Any:
-    try:
-        value = adapter.validate_python(item)
-    except ValidationError:
-        logger.debug("item %s kept as a dict: it does not validate as a protocol item", item.get("id"))
-        return item
-    return getattr(value, "root", value)
+def _typed(adapters: tuple[TypeAdapter, ...], item: dict[str, Any]) -> Any:
+    """The item as the first protocol model it validates as (a dict if none: e.g. an extension)."""
+    for adapter in adapters:
+        try:
+            value = adapter.validate_python(item)
+        except ValidationError:
+            continue
+        return getattr(value, "root", value)
+    logger.debug("item %s kept as a dict: it does not validate as a protocol item", item.get("id"))
+    return item
 
 
 class ResponseContext:
@@ -80,7 +83,7 @@ class ResponseContext:
 
     async def get_input_items(self) -> list[Any]:
         """The request's input items as protocol models (each with its server-assigned id)."""
-        return [_typed(_INPUT_ITEM, item) for item in self._record.input_items]
+        return [_typed((_INPUT_ITEM,), item) for item in self._record.input_items]
 
     async def get_input_text(self) -> str:
         """All text of the request's user-side messages, one part per line."""
@@ -90,5 +93,6 @@ class ResponseContext:
         """Items of the ``previous_response_id`` chain or of the conversation, oldest first."""
         if self._history is None:
             raw = await self._records.history(self._record, self._history_limit) if self._records else []
-            self._history = [_typed(_ITEM, item) for item in raw]
+            # History holds both output items (resources) and earlier requests' input items.
+            self._history = [_typed((_ITEM, _INPUT_ITEM), item) for item in raw]
         return list(self._history)

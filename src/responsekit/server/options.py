@@ -34,6 +34,12 @@ class ResponsesServerOptions:
     store_url: str | None = None
     #: How long a running response's lease lasts before another replica may declare it lost.
     lease_seconds: float = 10.0
+    #: After a cancel, seconds a handler gets to notice ``cancellation_signal`` and stop cleanly
+    #: before it is interrupted where it awaits.
+    cancellation_grace_period_seconds: float = 1.0
+    #: Unknown top-level request fields are ignored by default (a newer client may send fields this
+    #: server's protocol version lacks); True answers them with 400 ``unknown_parameter``.
+    reject_unknown_fields: bool = False
 
     def __post_init__(self) -> None:
         if self.store_url is None:
@@ -43,6 +49,9 @@ class ResponsesServerOptions:
         for name in positive:
             _number(name, getattr(self, name), minimum=0, inclusive=False)
         _number("shutdown_grace_period_seconds", self.shutdown_grace_period_seconds, minimum=0, inclusive=True)
+        _number("cancellation_grace_period_seconds", self.cancellation_grace_period_seconds, minimum=0, inclusive=True)
+        if not isinstance(self.reject_unknown_fields, bool):
+            raise ValueError(f"ResponsesServerOptions.reject_unknown_fields must be a bool, got {self.reject_unknown_fields!r}")
         for name in ("default_fetch_history_count",):
             _integer(name, getattr(self, name), minimum=0)
         for name in ("max_stored_responses", "max_request_body_bytes"):

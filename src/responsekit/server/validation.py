@@ -58,6 +58,8 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"The request body is not valid JSON ({exc}).", code="invalid_json") from None
+    except RecursionError:
+        raise bad_request("The request body is nested too deeply to be parsed.", code="invalid_json") from None
     if not isinstance(data, dict):
         raise bad_request(f"The request body must be a JSON object, not {type(data).__name__}.", code="invalid_json")
     return data
@@ -165,8 +167,18 @@ def summarize(error: ValidationError, data: Any) -> ApiError:
     return bad_request(f"Invalid value for {where}: {message} (got {shown}).", param=param, code="invalid_value")
 
 
-def parse_create_request(body: bytes) -> models.CreateResponse:
+KNOWN_REQUEST_FIELDS = frozenset(
+    field.alias or name for name, field in models.CreateResponse.model_fields.items()
+)
+
+
+def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) -> models.CreateResponse:
     data = parse_json_object(body)
+    if reject_unknown_fields:
+        unknown = sorted(set(data) - KNOWN_REQUEST_FIELDS)
+        if unknown:
+            raise bad_request(f"Unrecognized request argument supplied: {unknown[0]}.", param=unknown[0],
+                              code="unknown_parameter")
     if _check_item_types(data):
         body = json.dumps(data).encode()
     try:

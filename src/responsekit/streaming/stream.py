@@ -159,15 +159,13 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         if reason is not None and reason not in INCOMPLETE_REASONS:
             raise self._refuse(event_type, f"reason {reason!r} is not one of {sorted(INCOMPLETE_REASONS)}")
         if usage is not None:
-            usage = _plain(usage)
-            try:  # once per response: a partial usage object would make clients reject the event
+            usage = _complete_usage(_plain(usage))
+            try:  # once per response: a malformed usage object would make clients reject the event
                 models.ResponseUsage.model_validate(usage)
             except ValidationError as exc:
-                raise self._refuse(
-                    event_type,
-                    f"usage is not a complete ResponseUsage: {exc.errors()[0]['msg']} "
-                    f"at {'.'.join(map(str, exc.errors()[0]['loc']))}",
-                ) from None
+                error = exc.errors()[0]
+                where = ".".join(map(str, error["loc"]))
+                raise self._refuse(event_type, f"usage is not a valid ResponseUsage: {error['msg']} at {where}") from None
         data = self._data
         data["status"] = status
         data["output"] = [self._finished[i] for i in sorted(self._finished)]
@@ -606,6 +604,18 @@ class ResponseEventStream(_ResponseEventStreamEvents):
 
     def output_item_compaction(self, encrypted_content: str, **fields: Any) -> Iterator[StreamEvent]:
         return self._whole_item("compaction", {"encrypted_content": encrypted_content, **fields})
+
+
+def _complete_usage(usage: Any) -> Any:
+    """Fill the detail counters a usage object may leave out (upstreams often do) with zeros."""
+    if not isinstance(usage, dict):
+        return usage
+    usage = dict(usage)
+    usage["input_tokens_details"] = {"cached_tokens": 0, "cache_write_tokens": 0, **(usage.get("input_tokens_details") or {})}
+    usage["output_tokens_details"] = {"reasoning_tokens": 0, **(usage.get("output_tokens_details") or {})}
+    if "total_tokens" not in usage and isinstance(usage.get("input_tokens"), int) and isinstance(usage.get("output_tokens"), int):
+        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+    return usage
 
 
 async def _aiter(chunks: AsyncIterable[str] | Iterable[str]) -> typing.AsyncIterator[str]:

@@ -7,7 +7,7 @@ from responsekit.conformance.context import TERMINAL_STATUSES, Context
 from responsekit.conformance.registry import MUST, Failed, check
 
 
-def _validate_events(ctx: Context, events: list[dict], what: str) -> None:
+def _validate_events(events: list[dict], what: str) -> None:
     for n, event in enumerate(events):
         problem = schemas.event_errors(event)
         if problem:
@@ -48,7 +48,7 @@ def create_stream(ctx: Context) -> None:
     events = ctx.expect_stream(ctx.hello_stream(), "POST /responses stream=true")
     if not events:
         raise Failed("the stream carried no events", **ctx.hello_stream().summary())
-    _validate_events(ctx, events, "POST /responses stream=true")
+    _validate_events(events, "POST /responses stream=true")
 
 
 @check(
@@ -79,7 +79,7 @@ def create_stream_background(ctx: Context) -> None:
     events = ctx.expect_stream(ctx.bg_stream(), "POST /responses stream=true background=true")
     if not events:
         raise Failed("the stream carried no events", **ctx.bg_stream().summary())
-    _validate_events(ctx, events, "POST /responses stream=true background=true")
+    _validate_events(events, "POST /responses stream=true background=true")
     first = events[0].get("response") if isinstance(events[0].get("response"), dict) else {}
     if first.get("background") is not True:
         raise Failed(
