@@ -93,8 +93,10 @@ class Method:
         positional = [p.signature for p in self.params if p.required and p.default is None]
         keyword = [p.signature for p in self.params if not (p.required and p.default is None)]
         keyword += [p.signature for p in self.optional]
-        keyword += [f"{name}: {decl}" for name, decl in self.extra.items()]
-        parts = ["self", *positional]
+        # The hand-specified lifecycle parameters (code, message, reason, usage) may also be passed
+        # positionally, as the peer package's emit_failed(code, message) / emit_incomplete(reason) are.
+        extra = [f"{name}: {decl}" for name, decl in self.extra.items()]
+        parts = ["self", *positional, *extra]
         if keyword:
             parts += ["*", *keyword]
         return ", ".join(parts)

@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from responsekit import (
     ResponseEventStream,
     ResponsesAgentServerHost,
@@ -38,9 +36,22 @@ def make_host(store_kind: str, **option_overrides: Any) -> ResponsesAgentServerH
         overrides = {"store_url": "memory", **option_overrides}
         return ResponsesAgentServerHost(options=ResponsesServerOptions(**overrides))
     if store_kind == "redis":
-        # --- Redis store: filled in by the Redis store's engineer (store selection, key prefix per
-        # test, cleanup). Until then the runtime suite runs on the memory store only.
-        pytest.skip("redis store not available yet")
+        # A key prefix of its own per host (tests never see each other's keys), deleted at exit.
+        from support.redis_support import redis_test_url
+
+        overrides = {"store_url": redis_test_url(), **option_overrides}
+        return ResponsesAgentServerHost(options=ResponsesServerOptions(**overrides))
+    raise ValueError(f"unknown store kind {store_kind!r}")
+
+
+def store_url_for(store_kind: str) -> str:
+    """The ``store_url`` a separate server process should use for ``store_kind`` (as make_host does)."""
+    if store_kind == "memory":
+        return "memory"
+    if store_kind == "redis":
+        from support.redis_support import redis_test_url
+
+        return redis_test_url()
     raise ValueError(f"unknown store kind {store_kind!r}")
 
 
@@ -141,6 +152,38 @@ def slow_handler(deltas: int = 5, delay: float = 0.02, probe: Probe | None = Non
     return handler
 
 
+def gated_handler(probe: Probe, *, before: int = 1, after: int = 2, gate: str = "release") -> Callable:
+    """Streams ``before`` deltas, sets ``waiting``, waits (bounded) until the test sets ``gate``, then
+    streams ``after`` deltas and completes. Lets a test act at a known point of a live response."""
+
+    async def handler(request, context, cancellation_signal):
+        stream = ResponseEventStream(response_id=context.response_id, request=request)
+        yield stream.emit_created()
+        yield stream.emit_in_progress()
+        message = stream.add_output_item_message()
+        yield message.emit_added()
+        text = message.add_text_content()
+        yield text.emit_added()
+        for i in range(before):
+            yield text.emit_delta(f"before{i} ")
+        probe.note(context.response_id)
+        probe.set("waiting")
+        try:
+            await probe.await_(gate, timeout=3 * WAIT)
+        except asyncio.CancelledError:
+            probe.set("cancelled")
+            raise
+        for i in range(after):
+            yield text.emit_delta(f"after{i} ")
+        yield text.emit_text_done()
+        yield text.emit_done()
+        yield message.emit_done()
+        probe.set("finished")
+        yield stream.emit_completed()
+
+    return handler
+
+
 def failing_handler(after_deltas: int = 1, probe: Probe | None = None) -> Callable:
     """Starts a message, streams ``after_deltas`` deltas, then raises with a secret in the message."""
 
@@ -160,8 +203,13 @@ def failing_handler(after_deltas: int = 1, probe: Probe | None = None) -> Callab
     return handler
 
 
-def stalling_handler(probe: Probe | None = None) -> Callable:
-    """Starts a message, one delta, then waits for ``cancellation_signal`` forever (never finishes)."""
+def stalling_handler(probe: Probe | None = None, *, honour_signal: bool = True) -> Callable:
+    """Starts a message, one delta, then waits for ``cancellation_signal`` (never finishes on its own).
+
+    With ``honour_signal`` (the default) it stops at once when the signal is set, leaving the runtime
+    to end the response; without it, it ignores the signal and only an interruption by the runtime
+    (after the cancellation grace period, or at once on shutdown) stops it. ``cancelled`` is set either way.
+    """
 
     async def handler(request, context, cancellation_signal):
         stream = ResponseEventStream(response_id=context.response_id, request=request)
@@ -175,7 +223,10 @@ def stalling_handler(probe: Probe | None = None) -> Callable:
         _mark(probe, "started")
         try:
             await cancellation_signal.wait()
-            await asyncio.Event().wait()  # even once signalled, only the runtime can stop it
+            if honour_signal:
+                _mark(probe, "cancelled")
+                return
+            await asyncio.Event().wait()
         except asyncio.CancelledError:
             _mark(probe, "cancelled")
             raise

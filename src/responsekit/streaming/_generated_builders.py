@@ -172,7 +172,7 @@ class _ResponseEventStreamEvents:
         event = self._stream._commit(payload)
         return event
 
-    def emit_completed(self, *, usage: ResponseUsage | Mapping[str, Any] | None = None) -> StreamEvent:
+    def emit_completed(self, usage: ResponseUsage | Mapping[str, Any] | None = None) -> StreamEvent:
         """Emit ``response.completed`` (schema ``ResponseCompletedEvent``)."""
         response = self._pre_terminal("response.completed", "completed", usage=usage)
         payload = {
@@ -198,7 +198,6 @@ class _ResponseEventStreamEvents:
 
     def emit_failed(
         self,
-        *,
         code: str = "server_error",
         message: str = "The response failed.",
         usage: ResponseUsage | Mapping[str, Any] | None = None,
@@ -227,7 +226,7 @@ class _ResponseEventStreamEvents:
         return event
 
     def emit_incomplete(
-        self, *, reason: str = "max_output_tokens", usage: ResponseUsage | Mapping[str, Any] | None = None
+        self, reason: str = "max_output_tokens", usage: ResponseUsage | Mapping[str, Any] | None = None
     ) -> StreamEvent:
         """Emit ``response.incomplete`` (schema ``ResponseIncompleteEvent``)."""
         response = self._pre_terminal("response.incomplete", "incomplete", reason=reason, usage=usage)
