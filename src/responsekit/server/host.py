@@ -268,7 +268,7 @@ class ResponsesAgentServerHost(Starlette):
             raise ApiError(500, "No response handler is registered on this server.", type="server_error",
                            code="no_handler")
         body = await self._read_body(request)
-        create = parse_create_request(body)
+        create = parse_create_request(body, reject_unknown_fields=self.options.reject_unknown_fields)
         store = await self._ensure_store()
         isolation = IsolationContext.from_headers(request.headers)
         stream = bool(create.stream)
@@ -285,8 +285,7 @@ class ResponsesAgentServerHost(Starlette):
 
         response_id = new_id("response")
         created_at = int(time.time())
-        snapshot = new_response(response_id, create, model=create.model.root if create.model else None,
-                                created_at=created_at)
+        snapshot = new_response(response_id, create, created_at=created_at)
         if not snapshot["model"]:
             snapshot["model"] = self.options.default_model or ""
         record = ResponseRecord(
@@ -312,6 +311,7 @@ class ResponsesAgentServerHost(Starlette):
             handler=self._handler, request=create, context=context, record=record,
             records=store.records if stored else None, log=log, default_model=self.options.default_model,
             cancellation_signal=asyncio.Event(),
+            cancellation_grace_seconds=self.options.cancellation_grace_period_seconds,
         )
         self._runs[response_id] = run
         if stored:  # a cancel requested through the store (e.g. on another replica) reaches this run

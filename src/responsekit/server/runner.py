@@ -60,6 +60,7 @@ class ResponseRun:
         log: EventLog,
         default_model: str | None,
         cancellation_signal: asyncio.Event,
+        cancellation_grace_seconds: float = 0.0,
     ) -> None:
         self.response_id = record.response_id
         self.record = record
@@ -76,6 +77,9 @@ class ResponseRun:
         self._next_seq = 0
         self._task: asyncio.Task | None = None
         self._end_reason: str | None = None
+        self._grace = cancellation_grace_seconds
+        self._grace_timer: asyncio.TimerHandle | None = None
+        self._interrupted = False
         self._delivering = False
         self._finalizing = False
         self._terminal_delivered = False
@@ -88,21 +92,38 @@ class ResponseRun:
         return self.done.is_set()
 
     def cancel(self, reason: str = "cancelled") -> bool:
-        """End the run now as ``reason`` (cancelled, disconnected, shutdown). False if too late."""
+        """End the run as ``reason`` (cancelled, disconnected, shutdown). False if it is too late.
+
+        The cancellation signal is set at once. A handler that watches it gets the grace period to
+        stop at a clean point (its further items are kept as partial output; a terminal event it
+        emits is replaced by the cancellation's). After the grace period, or at once on shutdown,
+        the handler is interrupted where it awaits.
+        """
         if self._finalizing or self._terminal_delivered or self._end_reason is not None:
             return False
         self._end_reason = reason
         self.cancellation_signal.set()
+        if reason == "shutdown" or self._grace <= 0:
+            self._interrupt()
+        else:
+            self._grace_timer = asyncio.get_running_loop().call_later(self._grace, self._interrupt)
+        return True
+
+    def _interrupt(self) -> None:
+        if self._finalizing:
+            return
+        self._interrupted = True
         task = self._task
-        # Mid-store, the run stops itself right after the store call (see _accept); elsewhere the
-        # handler is interrupted where it awaits.
+        # Mid-store, the run stops itself right after the store call (see _accept).
         if task is not None and not task.done() and not self._delivering:
             task.cancel()
-        return True
 
     async def execute(self) -> dict[str, Any]:
         """Run the handler to its end; returns the terminal snapshot."""
         self._task = asyncio.current_task()
+        # A store shared by replicas keeps this run's lease alive until release (memory: no lease).
+        hold = getattr(self._records, "hold", None)
+        release = hold(self.response_id) if hold is not None else None
         token = RUN_DEFAULTS.set((self.response_id, self.request, self._template))
         failure: str | None = None
         events = handler_events(self._handler, self.request, self.context, self.cancellation_signal)
@@ -126,15 +147,21 @@ class ResponseRun:
         finally:
             RUN_DEFAULTS.reset(token)
         self._finalizing = True
-        if not self._terminal_delivered:
-            if failure is None and self._end_reason is None:
-                failure = "incomplete"
-                logger.warning(
-                    "response %s: handler incomplete: it ended without a terminal event; the runtime "
-                    "closed the open items and failed the response", self.response_id,
-                )
-            await self._close(failure)
-        self.done.set()
+        if self._grace_timer is not None:
+            self._grace_timer.cancel()
+        try:
+            if not self._terminal_delivered:
+                if failure is None and self._end_reason is None:
+                    failure = "incomplete"
+                    logger.warning(
+                        "response %s: handler incomplete: it ended without a terminal event; the runtime "
+                        "closed the open items and failed the response", self.response_id,
+                    )
+                await self._close(failure)
+        finally:  # even when the store fails (StoreUnavailable): waiters must not hang
+            self.done.set()
+            if release is not None:
+                release()
         return self.final_snapshot or {}
 
     # -- the loop's body ------------------------------------------------------------------------------
@@ -160,12 +187,14 @@ class ResponseRun:
                 f"event {item.type} #{item.sequence_number} arrived where #{self._next_seq} was due: an emitted "
                 "event was not yielded, or was yielded out of order or twice"
             )
+        if self._end_reason is not None and item.type in TERMINAL_EVENT_TYPES:
+            raise _StopRun  # the cancellation ends this response, not the handler's terminal event
         self._delivering = True
         try:
             terminal = await self._deliver(item)
         finally:
             self._delivering = False
-        if self._end_reason is not None and not terminal:
+        if self._interrupted and not terminal:
             raise _StopRun
         return terminal
 
@@ -203,6 +232,9 @@ class ResponseRun:
             finally:
                 RUN_DEFAULTS.reset(token)
         stream._resync(self._next_seq)
+        if stream.is_terminal:  # the handler's own terminal event came after the cancel: not delivered
+            await self._deliver(self._bare_terminal(stream, reason))
+            return
         try:
             events = stream.close_open_items()
             if reason in ("cancelled", "disconnected"):
@@ -217,8 +249,11 @@ class ResponseRun:
 
     def _bare_terminal(self, stream: ResponseEventStream, reason: str) -> StreamEvent:
         data = stream._data
+        data["output"] = [item for item in data.get("output", []) if item.get("status") != "in_progress"]
+        data["completed_at"] = None
         if reason in ("cancelled", "disconnected"):
             data["status"] = "cancelled"
+            data["error"] = None
         else:
             data["status"] = "failed"
             data["error"] = {"code": "server_error", "message": FAILURE_MESSAGES[reason]}
