@@ -44,9 +44,5 @@ def load(name: str):
 def test_sample_passes_every_must_check(name: str) -> None:
     with serve(load(name)) as url:
         results = run_against(url + SERVED[name][1])
-    failed = [
-        f"{r.id}: {r.message}"
-        for r in results.values()
-        if r.level == MUST and r.verdict == FAIL
-    ]
+    failed = [f"{r.id}: {r.message}" for r in results.values() if r.level == MUST and r.verdict == FAIL]
     assert not failed, "\n".join(failed)

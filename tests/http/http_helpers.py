@@ -80,9 +80,10 @@ class SSEReader:
                 continue
             lines = block.split(b"\n")
             assert len(lines) == 2 and lines[0].startswith(b"event: ") and lines[1].startswith(b"data: "), (
-                f"not an 'event:' + 'data:' frame: {block!r}")
-            event = lines[0][len(b"event: "):].decode()
-            data = json.loads(lines[1][len(b"data: "):])
+                f"not an 'event:' + 'data:' frame: {block!r}"
+            )
+            event = lines[0][len(b"event: ") :].decode()
+            data = json.loads(lines[1][len(b"data: ") :])
             assert data["type"] == event, f"event line {event!r} disagrees with data type {data['type']!r}"
             frame = Frame(event, data, block + b"\n\n")
             self.sse.frames.append(frame)
@@ -126,29 +127,40 @@ def check_envelope(response: httpx.Response, status: int, *, param: Any = ..., c
 
 
 @contextlib.asynccontextmanager
-async def asgi(host: ResponsesAgentServerHost, *, headers: dict[str, str] | None = None) -> AsyncIterator[httpx.AsyncClient]:
+async def asgi(
+    host: ResponsesAgentServerHost, *, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     """An in-process client of ``host`` (whole responses are buffered: JSON and finite SSE only).
 
     On exit the host shuts down, so no handler outlives the test (bounded by the grace period).
     """
     transport = httpx.ASGITransport(app=host)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers,
-                                     timeout=WAIT) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers, timeout=WAIT
+        ) as client:
             yield client
     finally:
         with anyio.fail_after(WAIT):
             await host.shutdown()
 
 
-async def create(client: httpx.AsyncClient, *, headers: dict[str, str] | None = None, **body: Any) -> httpx.Response:
+async def create(
+    client: httpx.AsyncClient, *, headers: dict[str, str] | None = None, **body: Any
+) -> httpx.Response:
     body.setdefault("input", "hello")
     body.setdefault("model", "test-model")
     return await client.post("/responses", json=body, headers=headers)
 
 
-async def wait_status(client: httpx.AsyncClient, response_id: str, statuses: Iterable[str] = TERMINAL_STATUSES, *,
-                      headers: dict[str, str] | None = None, timeout: float = WAIT) -> dict[str, Any]:
+async def wait_status(
+    client: httpx.AsyncClient,
+    response_id: str,
+    statuses: Iterable[str] = TERMINAL_STATUSES,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float = WAIT,
+) -> dict[str, Any]:
     """Poll GET until the response's status is one of ``statuses``; fail after ``timeout``."""
     wanted = set(statuses)
     deadline = time.monotonic() + timeout

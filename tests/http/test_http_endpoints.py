@@ -50,10 +50,14 @@ async def test_replay_is_byte_identical_from_every_cursor(store_kind):
         assert full.headers["content-type"].startswith("text/event-stream")
         assert full.content == original
         for cursor in range(-1, len(sse.frames)):
-            tail = parse_sse((await client.get(f"/responses/{rid}?stream=true&starting_after={cursor}")).content)
-            assert tail.raw_events == b"".join(f.raw for f in sse.frames[cursor + 1:]), cursor
+            tail = parse_sse(
+                (await client.get(f"/responses/{rid}?stream=true&starting_after={cursor}")).content
+            )
+            assert tail.raw_events == b"".join(f.raw for f in sse.frames[cursor + 1 :]), cursor
             assert tail.done
-            by_header = await client.get(f"/responses/{rid}?stream=true", headers={"last-event-id": str(cursor)})
+            by_header = await client.get(
+                f"/responses/{rid}?stream=true", headers={"last-event-id": str(cursor)}
+            )
             assert parse_sse(by_header.content).raw_events == tail.raw_events
         # a cursor past the end: nothing left but [DONE]
         past = parse_sse((await client.get(f"/responses/{rid}?stream=true&starting_after=999")).content)
@@ -134,23 +138,33 @@ async def _only_response_id(client, probe: Probe) -> str:
     return rid
 
 
-@pytest.mark.parametrize(("handler", "mode", "status"), [
-    (echo_handler, {"background": True}, "completed"),
-    (failing_handler, {"background": True}, "failed"),
-    (echo_handler, {}, "completed"),
-    (echo_handler, {"stream": True}, "completed"),
-], ids=["completed-background", "failed-background", "default-mode", "stream-mode"])
+@pytest.mark.parametrize(
+    ("handler", "mode", "status"),
+    [
+        (echo_handler, {"background": True}, "completed"),
+        (failing_handler, {"background": True}, "failed"),
+        (echo_handler, {}, "completed"),
+        (echo_handler, {"stream": True}, "completed"),
+    ],
+    ids=["completed-background", "failed-background", "default-mode", "stream-mode"],
+)
 async def test_cancel_is_400_for_finished_or_non_background_responses(store_kind, handler, mode, status):
     async with asgi(host_with(store_kind, handler(), **FAST)) as client:
         reply = await create(client, **mode)
-        rid = parse_sse(reply.content).frames[0].data["response"]["id"] if mode.get("stream") else reply.json()["id"]
+        rid = (
+            parse_sse(reply.content).frames[0].data["response"]["id"]
+            if mode.get("stream")
+            else reply.json()["id"]
+        )
         assert (await wait_status(client, rid))["status"] == status
         check_envelope(await client.post(f"/responses/{rid}/cancel"), 400, code="not_cancellable")
 
 
 async def test_cancel_is_400_for_an_in_flight_foreground_response(store_kind):
     probe = Probe()
-    async with asgi(host_with(store_kind, stalling_handler(probe), shutdown_grace_period_seconds=0.1)) as client:
+    async with asgi(
+        host_with(store_kind, stalling_handler(probe), shutdown_grace_period_seconds=0.1)
+    ) as client:
         async with anyio.create_task_group() as tg:
             results: list = []
 
@@ -175,11 +189,20 @@ async def test_delete_returns_the_deletion_object_and_everything_is_404_afterwar
         reply = await client.delete(f"/responses/{rid}")
         assert reply.status_code == 200
         assert reply.json() == {"id": rid, "object": "response", "deleted": True}
-        for method, path in [("GET", ""), ("GET", "?stream=true"), ("GET", "/input_items"), ("POST", "/cancel"),
-                             ("DELETE", "")]:
+        for method, path in [
+            ("GET", ""),
+            ("GET", "?stream=true"),
+            ("GET", "/input_items"),
+            ("POST", "/cancel"),
+            ("DELETE", ""),
+        ]:
             check_envelope(await client.request(method, f"/responses/{rid}{path}"), 404)
-        check_envelope(await create(client, previous_response_id=rid), 400, param="previous_response_id",
-                       code="previous_response_not_found")
+        check_envelope(
+            await create(client, previous_response_id=rid),
+            400,
+            param="previous_response_id",
+            code="previous_response_not_found",
+        )
 
 
 async def test_delete_of_an_in_flight_background_response_cancels_it_first(store_kind):
@@ -195,7 +218,12 @@ async def test_delete_of_an_in_flight_background_response_cancels_it_first(store
 # -- input items --------------------------------------------------------------------------------------------
 ITEMS = [
     {"role": "user", "content": "one"},
-    {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "two"}], "id": "msg_client0002"},
+    {
+        "type": "message",
+        "role": "user",
+        "content": [{"type": "input_text", "text": "two"}],
+        "id": "msg_client0002",
+    },
     {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
     {"type": "function_call_output", "call_id": "c1", "output": "42"},
     {"role": "developer", "content": "five"},
@@ -217,8 +245,15 @@ async def test_input_items_pages_in_both_orders_with_cursors(store_kind):
         assert "msg_client0002" in ids  # the client's id is kept, the others are assigned
         asc = (await client.get(f"/responses/{rid}/input_items?order=asc&limit=100")).json()["data"]
         assert asc == data[::-1]  # default order is desc
-        assert [i["type"] for i in asc] == ["message", "message", "function_call", "function_call_output",
-                                            "message", "message", "message"]
+        assert [i["type"] for i in asc] == [
+            "message",
+            "message",
+            "function_call",
+            "function_call_output",
+            "message",
+            "message",
+            "message",
+        ]
         assert asc[0]["content"] == [{"type": "input_text", "text": "one"}]
         assert asc[6]["content"][0]["type"] == "output_text"
         for order, expected in (("asc", asc), ("desc", data)):
@@ -232,8 +267,12 @@ async def test_input_items_pages_in_both_orders_with_cursors(store_kind):
                     break
                 after = page["last_id"]
             assert walked == expected
-        before = (await client.get(f"/responses/{rid}/input_items?order=asc&before={asc[4]['id']}&limit=2")).json()
-        assert [i["id"] for i in before["data"]] == [asc[2]["id"], asc[3]["id"]] and before["has_more"] is True
+        before = (
+            await client.get(f"/responses/{rid}/input_items?order=asc&before={asc[4]['id']}&limit=2")
+        ).json()
+        assert [i["id"] for i in before["data"]] == [asc[2]["id"], asc[3]["id"]] and before[
+            "has_more"
+        ] is True
 
 
 async def test_input_items_of_a_string_input_is_one_user_message(store_kind):
@@ -245,9 +284,14 @@ async def test_input_items_of_a_string_input_is_one_user_message(store_kind):
         assert item["content"] == [{"type": "input_text", "text": "just text"}]
 
 
-@pytest.mark.parametrize("query", ["include=message.output_text.logprobs",
-                                   "include[]=message.output_text.logprobs",
-                                   "include[]=reasoning.encrypted_content&include=message.output_text.logprobs"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "include=message.output_text.logprobs",
+        "include[]=message.output_text.logprobs",
+        "include[]=reasoning.encrypted_content&include=message.output_text.logprobs",
+    ],
+)
 async def test_include_and_include_brackets_query_forms_are_both_accepted(store_kind, query):
     async with asgi(host_with(store_kind, echo_handler(), **FAST)) as client:
         rid = (await create(client)).json()["id"]
@@ -264,8 +308,13 @@ async def test_store_false_response_is_not_retrievable_nor_chainable(store_kind,
         body = check_complete_stream(parse_sse(reply.content)).data["response"] if stream else reply.json()
         assert body["status"] == "completed" and body["store"] is False
         rid = body["id"]
-        for method, path in [("GET", ""), ("GET", "?stream=true"), ("GET", "/input_items"), ("DELETE", ""),
-                             ("POST", "/cancel")]:
+        for method, path in [
+            ("GET", ""),
+            ("GET", "?stream=true"),
+            ("GET", "/input_items"),
+            ("DELETE", ""),
+            ("POST", "/cancel"),
+        ]:
             check_envelope(await client.request(method, f"/responses/{rid}{path}"), 404)
         chained = await create(client, previous_response_id=rid)
         check_envelope(chained, 400, param="previous_response_id", code="previous_response_not_found")
@@ -274,10 +323,16 @@ async def test_store_false_response_is_not_retrievable_nor_chainable(store_kind,
 async def test_previous_response_id_and_conversation_together_is_400(store_kind):
     async with asgi(host_with(store_kind, echo_handler(), **FAST)) as client:
         rid = (await create(client)).json()["id"]
-        check_envelope(await create(client, previous_response_id=rid, conversation="conv_1"), 400,
-                       param="previous_response_id")
-        check_envelope(await create(client, previous_response_id=rid, conversation={"id": "conv_1"}, stream=True),
-                       400, param="previous_response_id")
+        check_envelope(
+            await create(client, previous_response_id=rid, conversation="conv_1"),
+            400,
+            param="previous_response_id",
+        )
+        check_envelope(
+            await create(client, previous_response_id=rid, conversation={"id": "conv_1"}, stream=True),
+            400,
+            param="previous_response_id",
+        )
 
 
 async def test_history_follows_the_previous_response_id_chain_oldest_first(store_kind):
@@ -323,13 +378,28 @@ def _item_text(item) -> str:
 # -- the Response object ----------------------------------------------------------------------------------------
 async def test_response_echoes_request_settings_and_carries_every_field(store_kind):
     settings = {
-        "model": "gpt-test", "instructions": "be brief", "temperature": 0.5, "top_p": 0.9,
-        "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}},
-                   "strict": True}],
-        "tool_choice": "required", "parallel_tool_calls": False, "max_output_tokens": 128,
-        "metadata": {"trace": "t-1"}, "reasoning": {"effort": "low"},
-        "text": {"format": {"type": "json_schema", "name": "answer", "schema": {"type": "object"}, "strict": True}},
-        "store": True, "background": False,
+        "model": "gpt-test",
+        "instructions": "be brief",
+        "temperature": 0.5,
+        "top_p": 0.9,
+        "tools": [
+            {
+                "type": "function",
+                "name": "get_weather",
+                "parameters": {"type": "object", "properties": {}},
+                "strict": True,
+            }
+        ],
+        "tool_choice": "required",
+        "parallel_tool_calls": False,
+        "max_output_tokens": 128,
+        "metadata": {"trace": "t-1"},
+        "reasoning": {"effort": "low"},
+        "text": {
+            "format": {"type": "json_schema", "name": "answer", "schema": {"type": "object"}, "strict": True}
+        },
+        "store": True,
+        "background": False,
     }
     async with asgi(host_with(store_kind, echo_handler(), **FAST)) as client:
         first = (await create(client, **settings)).json()
@@ -361,7 +431,9 @@ async def test_model_falls_back_to_default_model(store_kind):
 async def test_response_satisfies_the_open_responses_required_fields(store_kind):
     from pathlib import Path
 
-    spec = json.loads((Path(__file__).parents[3] / "shared/reference/openresponses-openapi-2026-04-24.json").read_text())
+    spec = json.loads(
+        (Path(__file__).parents[3] / "shared/reference/openresponses-openapi-2026-04-24.json").read_text()
+    )
     schemas = spec["components"]["schemas"]
     name = next(n for n in schemas if n.lower() == "responseresource")
     required = set(schemas[name]["required"])
@@ -377,14 +449,24 @@ async def test_isolation_hides_responses_of_other_users_with_404_not_403(store_k
         rid = (await create(client, background=True, headers=USER_A)).json()["id"]
         await probe.await_("started")
         for headers in (USER_B, {}, {"x-agent-user-id": "user-b"}):
-            for method, path in [("GET", ""), ("GET", "?stream=true"), ("GET", "/input_items"),
-                                 ("POST", "/cancel"), ("DELETE", "")]:
+            for method, path in [
+                ("GET", ""),
+                ("GET", "?stream=true"),
+                ("GET", "/input_items"),
+                ("POST", "/cancel"),
+                ("DELETE", ""),
+            ]:
                 reply = await client.request(method, f"/responses/{rid}{path}", headers=headers)
                 check_envelope(reply, 404, code="not_found")
-            check_envelope(await create(client, previous_response_id=rid, headers=headers), 400,
-                           param="previous_response_id")
+            check_envelope(
+                await create(client, previous_response_id=rid, headers=headers),
+                400,
+                param="previous_response_id",
+            )
         # the owner sees it, under either header name
-        assert (await client.get(f"/responses/{rid}", headers={"x-agent-user-id": "user-a"})).status_code == 200
+        assert (
+            await client.get(f"/responses/{rid}", headers={"x-agent-user-id": "user-a"})
+        ).status_code == 200
         assert (await client.post(f"/responses/{rid}/cancel", headers=USER_A)).json()["status"] == "cancelled"
         assert (await client.delete(f"/responses/{rid}", headers=USER_A)).status_code == 200
 

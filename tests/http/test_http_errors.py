@@ -33,15 +33,24 @@ BAD_BODIES = [
     ({"instructions": ["a"]}, "instructions"),
     ({"previous_response_id": 5}, "previous_response_id"),
     ({"conversation": {"id": 3}}, "conversation.id"),
-    ({"input": [{"role": "user", "content": [{"type": "input_text", "text": 5}]}]}, "input[0].content[0].text"),
+    (
+        {"input": [{"role": "user", "content": [{"type": "input_text", "text": 5}]}]},
+        "input[0].content[0].text",
+    ),
     # missing required fields of items
     ({"input": [{"role": "user", "content": [{"type": "input_text"}]}]}, "input[0].content[0].text"),
     ({"input": [{"type": "function_call", "call_id": "c", "name": "n"}]}, "input[0].arguments"),
     ({"tools": [{"type": "function"}]}, "tools[0].name"),
     # unknown item / content / format types
     ({"input": [{"type": "bogus"}]}, "input[0].type"),
-    ({"input": [{"role": "user", "content": [{"type": "bogus_part", "text": "x"}]}]}, "input[0].content[0].type"),
-    ({"input": ["hello", {"type": "message", "role": "user", "content": [{"type": "img"}]}]}, "input[1].content[0].type"),
+    (
+        {"input": [{"role": "user", "content": [{"type": "bogus_part", "text": "x"}]}]},
+        "input[0].content[0].type",
+    ),
+    (
+        {"input": ["hello", {"type": "message", "role": "user", "content": [{"type": "img"}]}]},
+        "input[1].content[0].type",
+    ),
     ({"text": {"format": {"type": "yaml"}}}, "text.format.type"),
     # invalid enum values
     ({"truncation": "sometimes"}, "truncation"),
@@ -67,19 +76,44 @@ BAD_BODIES = [
 @pytest.mark.parametrize(("body", "param"), BAD_BODIES, ids=[p for _, p in BAD_BODIES])
 async def test_invalid_create_request_is_400_with_param(store_kind, body, param, stream):
     async with asgi(host_with(store_kind, echo_handler(), **FAST)) as client:
-        reply = await client.post("/responses", json={"model": "m", "stream": stream, **body} if stream and "stream" not in body
-                                  else {"model": "m", **body})
+        reply = await client.post(
+            "/responses",
+            json={"model": "m", "stream": stream, **body}
+            if stream and "stream" not in body
+            else {"model": "m", **body},
+        )
         error = check_envelope(reply, 400, param=param)
         assert error["type"] == "invalid_request_error"
         assert param in error["message"]
 
 
-@pytest.mark.parametrize(("raw", "content_type"), [
-    (b"{", "application/json"), (b"", "application/json"), (b"\xff\xfe{}", "application/json"),
-    (b"[]", "application/json"), (b'"text"', "application/json"), (b"null", "application/json"),
-    (b"42", "application/json"), (b"model=x", "application/x-www-form-urlencoded"),
-    (b"[" * 100_000, "application/json"), (b'{"metadata": ' + b"[" * 5000 + b"]" * 5000 + b"}", "application/json"),
-], ids=["truncated", "empty", "not-utf8", "array", "string", "null", "number", "form", "deep-array", "deep-field"])
+@pytest.mark.parametrize(
+    ("raw", "content_type"),
+    [
+        (b"{", "application/json"),
+        (b"", "application/json"),
+        (b"\xff\xfe{}", "application/json"),
+        (b"[]", "application/json"),
+        (b'"text"', "application/json"),
+        (b"null", "application/json"),
+        (b"42", "application/json"),
+        (b"model=x", "application/x-www-form-urlencoded"),
+        (b"[" * 100_000, "application/json"),
+        (b'{"metadata": ' + b"[" * 5000 + b"]" * 5000 + b"}", "application/json"),
+    ],
+    ids=[
+        "truncated",
+        "empty",
+        "not-utf8",
+        "array",
+        "string",
+        "null",
+        "number",
+        "form",
+        "deep-array",
+        "deep-field",
+    ],
+)
 async def test_malformed_or_non_object_body_is_400(store_kind, raw, content_type):
     async with asgi(host_with(store_kind, echo_handler(), **FAST)) as client:
         reply = await client.post("/responses", content=raw, headers={"content-type": content_type})
@@ -103,8 +137,13 @@ async def test_valid_item_shapes_are_accepted(store_kind):
     items = [
         {"role": "user", "content": "plain"},
         {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "dev"}]},
-        {"type": "message", "role": "assistant", "id": "msg_0123456789", "status": "completed",
-         "content": [{"type": "output_text", "text": "a", "annotations": [], "logprobs": []}]},
+        {
+            "type": "message",
+            "role": "assistant",
+            "id": "msg_0123456789",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": "a", "annotations": [], "logprobs": []}],
+        },
         {"role": "assistant", "content": "an earlier answer"},
         {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
         {"type": "function_call_output", "call_id": "c1", "output": "42"},
@@ -142,22 +181,36 @@ async def test_chunked_body_over_the_limit_is_413_and_is_not_read_to_the_end(sto
 BAD_IDS = [MISSING_ID, "nope", "resp_short", "resp_" + "x" * 300, "resp_%20space", "msg_" + "0" * 48]
 
 
-@pytest.mark.parametrize("response_id", BAD_IDS, ids=["unknown", "no-prefix", "short", "long", "space", "other-prefix"])
-@pytest.mark.parametrize(("method", "suffix"), [("GET", ""), ("GET", "?stream=true"), ("DELETE", ""),
-                                                ("POST", "/cancel"), ("GET", "/input_items")],
-                         ids=["get", "replay", "delete", "cancel", "input_items"])
+@pytest.mark.parametrize(
+    "response_id", BAD_IDS, ids=["unknown", "no-prefix", "short", "long", "space", "other-prefix"]
+)
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("GET", ""), ("GET", "?stream=true"), ("DELETE", ""), ("POST", "/cancel"), ("GET", "/input_items")],
+    ids=["get", "replay", "delete", "cancel", "input_items"],
+)
 async def test_unknown_or_malformed_ids_are_404(store_kind, response_id, method, suffix):
     async with asgi(host_with(store_kind, echo_handler(), **FAST)) as client:
         path, _, query = suffix.partition("?")
-        reply = await client.request(method, f"/responses/{response_id}{path}" + (f"?{query}" if query else ""))
+        reply = await client.request(
+            method, f"/responses/{response_id}{path}" + (f"?{query}" if query else "")
+        )
         check_envelope(reply, 404, code="not_found")
 
 
-@pytest.mark.parametrize(("method", "path", "allow"), [
-    ("PUT", "/responses", "POST"), ("GET", "/responses", "POST"), ("DELETE", "/responses", "POST"),
-    ("PATCH", "/responses/{id}", None), ("POST", "/responses/{id}", None), ("GET", "/responses/{id}/cancel", "POST"),
-    ("DELETE", "/responses/{id}/input_items", "GET"), ("POST", "/responses/{id}/input_items", "GET"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/responses", "POST"),
+        ("GET", "/responses", "POST"),
+        ("DELETE", "/responses", "POST"),
+        ("PATCH", "/responses/{id}", None),
+        ("POST", "/responses/{id}", None),
+        ("GET", "/responses/{id}/cancel", "POST"),
+        ("DELETE", "/responses/{id}/input_items", "GET"),
+        ("POST", "/responses/{id}/input_items", "GET"),
+    ],
+)
 async def test_wrong_method_is_405_with_allow(store_kind, method, path, allow):
     async with asgi(host_with(store_kind, echo_handler(), **FAST)) as client:
         reply = await client.request(method, path.format(id=MISSING_ID))
@@ -175,21 +228,34 @@ async def test_unknown_route_is_404_envelope(store_kind):
 
 
 # -- query strings -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("query", "param"), [
-    ("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"), ("order=sideways", "order"),
-    ("after=msg_unknown0000", "after"), ("before=msg_unknown0000", "before"), ("include=bogus", "include"),
-    ("include[]=bogus", "include"),
-])
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=ten", "limit"),
+        ("order=sideways", "order"),
+        ("after=msg_unknown0000", "after"),
+        ("before=msg_unknown0000", "before"),
+        ("include=bogus", "include"),
+        ("include[]=bogus", "include"),
+    ],
+)
 async def test_bad_input_items_query_is_400_with_param(store_kind, query, param):
     async with asgi(host_with(store_kind, echo_handler(), **FAST)) as client:
         rid = (await create(client)).json()["id"]
         check_envelope(await client.get(f"/responses/{rid}/input_items?{query}"), 400, param=param)
 
 
-@pytest.mark.parametrize(("query", "param"), [
-    ("stream=maybe", "stream"), ("stream=true&starting_after=abc", "starting_after"),
-    ("stream=true&starting_after=-5", "starting_after"), ("include=bogus", "include"),
-])
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("stream=maybe", "stream"),
+        ("stream=true&starting_after=abc", "starting_after"),
+        ("stream=true&starting_after=-5", "starting_after"),
+        ("include=bogus", "include"),
+    ],
+)
 async def test_bad_retrieve_query_is_400_with_param(store_kind, query, param):
     async with asgi(host_with(store_kind, echo_handler(), **FAST)) as client:
         rid = (await create(client)).json()["id"]
@@ -205,20 +271,54 @@ async def test_bad_last_event_id_header_is_400(store_kind):
 
 # -- never a 500 -------------------------------------------------------------------------------------------
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
 )
-FIELDS = st.sampled_from(["input", "model", "stream", "background", "store", "temperature", "top_p", "tools",
-                          "tool_choice", "metadata", "text", "reasoning", "conversation", "previous_response_id",
-                          "include", "instructions", "max_output_tokens", "truncation", "zzz_unknown"])
-ITEM = st.fixed_dictionaries({"type": st.sampled_from(["message", "function_call", "reasoning", "nope"])},
-                             optional={"role": st.sampled_from(["user", "assistant", "x"]), "content": JSON,
-                                       "call_id": JSON, "name": JSON, "arguments": JSON})
+FIELDS = st.sampled_from(
+    [
+        "input",
+        "model",
+        "stream",
+        "background",
+        "store",
+        "temperature",
+        "top_p",
+        "tools",
+        "tool_choice",
+        "metadata",
+        "text",
+        "reasoning",
+        "conversation",
+        "previous_response_id",
+        "include",
+        "instructions",
+        "max_output_tokens",
+        "truncation",
+        "zzz_unknown",
+    ]
+)
+ITEM = st.fixed_dictionaries(
+    {"type": st.sampled_from(["message", "function_call", "reasoning", "nope"])},
+    optional={
+        "role": st.sampled_from(["user", "assistant", "x"]),
+        "content": JSON,
+        "call_id": JSON,
+        "name": JSON,
+        "arguments": JSON,
+    },
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.dictionaries(FIELDS, JSON, max_size=4) | st.fixed_dictionaries({"input": st.lists(ITEM, max_size=3)}))
+@given(
+    body=st.dictionaries(FIELDS, JSON, max_size=4)
+    | st.fixed_dictionaries({"input": st.lists(ITEM, max_size=3)})
+)
 def test_any_json_body_gets_200_or_an_envelope_never_500(store_kind, body):
     import anyio
 

@@ -43,14 +43,21 @@ def _client(url: str) -> httpx.Client:
     return httpx.Client(base_url=url, timeout=WAIT)
 
 
-def _status(client: httpx.Client, rid: str, statuses=("completed", "failed", "incomplete", "cancelled")) -> dict:
-    return poll(lambda: (body := client.get(f"/responses/{rid}").json())["status"] in statuses and body,
-                what=f"{rid} terminal")
+def _status(
+    client: httpx.Client, rid: str, statuses=("completed", "failed", "incomplete", "cancelled")
+) -> dict:
+    return poll(
+        lambda: (body := client.get(f"/responses/{rid}").json())["status"] in statuses and body,
+        what=f"{rid} terminal",
+    )
 
 
 def test_stream_is_live_events_arrive_while_the_handler_is_still_running(store_kind):
     probe = Probe()
-    with serve_in_thread(host_with(store_kind, gated_handler(probe), **FAST)) as server, _client(server.url) as client:
+    with (
+        serve_in_thread(host_with(store_kind, gated_handler(probe), **FAST)) as server,
+        _client(server.url) as client,
+    ):
         with client.stream("POST", "/responses", json={**BODY, "stream": True}) as reply:
             live = LiveSSE(reply)
             delta = live.until_type("response.output_text.delta")  # the handler is parked at its gate
@@ -64,8 +71,10 @@ def test_stream_is_live_events_arrive_while_the_handler_is_still_running(store_k
 
 def test_client_disconnect_cancels_a_foreground_stream_and_keeps_partial_output(store_kind):
     probe = Probe()
-    with serve_in_thread(host_with(store_kind, stalling_handler(probe), **FAST)) as server, \
-            _client(server.url) as client:
+    with (
+        serve_in_thread(host_with(store_kind, stalling_handler(probe), **FAST)) as server,
+        _client(server.url) as client,
+    ):
         with client.stream("POST", "/responses", json={**BODY, "stream": True}) as reply:
             live = LiveSSE(reply)
             rid = live.until_type("response.created").data["response"]["id"]
@@ -97,8 +106,10 @@ def test_disconnect_of_an_unstored_stream_cancels_the_handler_and_leaves_nothing
 
 def test_background_stream_continues_after_disconnect_and_resumes_from_the_cursor(store_kind):
     probe = Probe()
-    with serve_in_thread(host_with(store_kind, gated_handler(probe, before=2, after=3), **FAST)) as server, \
-            _client(server.url) as client:
+    with (
+        serve_in_thread(host_with(store_kind, gated_handler(probe, before=2, after=3), **FAST)) as server,
+        _client(server.url) as client,
+    ):
         with client.stream("POST", "/responses", json={**BODY, "stream": True, "background": True}) as reply:
             live = LiveSSE(reply)
             live.until(lambda sse: sse.types.count("response.output_text.delta") == 2)
@@ -109,7 +120,9 @@ def test_background_stream_continues_after_disconnect_and_resumes_from_the_curso
         probe.set("release")
         assert _status(client, rid)["status"] == "completed"
         last = seen.frames[-1].seq
-        with client.stream("GET", f"/responses/{rid}", params={"stream": "true", "starting_after": last}) as resumed:
+        with client.stream(
+            "GET", f"/responses/{rid}", params={"stream": "true", "starting_after": last}
+        ) as resumed:
             rest = LiveSSE(resumed).to_end()
         check_complete_stream(rest, first_seq=last + 1)
         full = client.get(f"/responses/{rid}", params={"stream": "true"})
@@ -119,7 +132,10 @@ def test_background_stream_continues_after_disconnect_and_resumes_from_the_curso
 
 def test_replay_of_an_in_flight_response_tails_live_events(store_kind):
     probe = Probe()
-    with serve_in_thread(host_with(store_kind, gated_handler(probe), **FAST)) as server, _client(server.url) as client:
+    with (
+        serve_in_thread(host_with(store_kind, gated_handler(probe), **FAST)) as server,
+        _client(server.url) as client,
+    ):
         rid = client.post("/responses", json={**BODY, "background": True}).json()["id"]
         probe.wait("waiting")
         with client.stream("GET", f"/responses/{rid}?stream=true") as reply:
@@ -155,8 +171,10 @@ def test_body_with_a_huge_declared_length_is_413_without_reading_it(store_kind):
     with serve_in_thread(host) as server:
         port = int(server.url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
-            sock.sendall(b"POST /responses HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 100000000000\r\n\r\n{\"input\": \"")
+            sock.sendall(
+                b"POST /responses HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100000000000\r\n\r\n{"input": "'
+            )
             head = b""
             while b"\r\n\r\n" not in head:
                 chunk = sock.recv(65536)
@@ -209,12 +227,17 @@ def _starlette_parent(host):
         yield
         await host.shutdown()
 
-    return Starlette(lifespan=lifespan, routes=[Route("/readiness", lambda r: JSONResponse({"ok": True})),
-                                                Mount("/api/v2", app=host)])
+    return Starlette(
+        lifespan=lifespan,
+        routes=[Route("/readiness", lambda r: JSONResponse({"ok": True})), Mount("/api/v2", app=host)],
+    )
 
 
-@pytest.mark.parametrize(("parent", "prefix"), [(_fastapi_parent, "/agent"), (_starlette_parent, "/api/v2")],
-                         ids=["fastapi", "starlette"])
+@pytest.mark.parametrize(
+    ("parent", "prefix"),
+    [(_fastapi_parent, "/agent"), (_starlette_parent, "/api/v2")],
+    ids=["fastapi", "starlette"],
+)
 def test_mounted_under_a_path_prefix_serves_every_endpoint(store_kind, parent, prefix):
     probe = Probe()
     host = host_with(store_kind, gated_handler(probe, before=1, after=1), **FAST)
@@ -239,7 +262,7 @@ def test_mounted_under_a_path_prefix_serves_every_endpoint(store_kind, parent, p
 
 
 # -- app.run() and shutdown on a real process --------------------------------------------------------------
-SCRIPT = textwrap.dedent('''
+SCRIPT = textwrap.dedent("""
     import asyncio, sys
     from responsekit import ResponsesAgentServerHost, ResponsesServerOptions, ResponseEventStream, TextResponse
 
@@ -271,7 +294,7 @@ SCRIPT = textwrap.dedent('''
         yield stream.emit_completed()
 
     app.run(host="127.0.0.1")
-''')
+""")
 
 
 @pytest.fixture
@@ -313,11 +336,17 @@ def test_sigterm_drains_grace_then_cancel_and_every_response_ends_terminal(scrip
     """SIGTERM: is_shutdown_requested turns true (the graceful handler completes), the stalled one is
     failed with server_error after the grace period, both streams end with a terminal event + [DONE]."""
     env = {"RESPONSEKIT_STORE": store_url_for(store_kind)}
-    with spawn_server(["python", script, "0.5"], env=env) as server, _client(server.url) as graceful_client, \
-            _client(server.url) as stalled_client:
-        with graceful_client.stream("POST", "/responses",
-                                    json={"input": "graceful", "stream": True, "background": True}) as g_reply, \
-                stalled_client.stream("POST", "/responses", json={"input": "stall", "stream": True}) as s_reply:
+    with (
+        spawn_server(["python", script, "0.5"], env=env) as server,
+        _client(server.url) as graceful_client,
+        _client(server.url) as stalled_client,
+    ):
+        with (
+            graceful_client.stream(
+                "POST", "/responses", json={"input": "graceful", "stream": True, "background": True}
+            ) as g_reply,
+            stalled_client.stream("POST", "/responses", json={"input": "stall", "stream": True}) as s_reply,
+        ):
             graceful, stalled = LiveSSE(g_reply), LiveSSE(s_reply)
             graceful.until_type("response.output_text.delta")
             stalled.until_type("response.output_text.delta")

@@ -34,8 +34,13 @@ FAST = {"shutdown_grace_period_seconds": 0.5}
 
 
 def _message_text(response: dict) -> str:
-    return "".join(part["text"] for item in response["output"] if item["type"] == "message"
-                   for part in item["content"] if part["type"] == "output_text")
+    return "".join(
+        part["text"]
+        for item in response["output"]
+        if item["type"] == "message"
+        for part in item["content"]
+        if part["type"] == "output_text"
+    )
 
 
 # -- the four modes -------------------------------------------------------------------------------------
@@ -61,9 +66,15 @@ async def test_stream_mode_sends_sse_frames_with_contiguous_sequence_numbers_the
         sse = parse_sse(reply.content)
         terminal = check_complete_stream(sse)
         assert sse.types == [
-            "response.created", "response.in_progress", "response.output_item.added",
-            "response.content_part.added", "response.output_text.delta", "response.output_text.done",
-            "response.content_part.done", "response.output_item.done", "response.completed",
+            "response.created",
+            "response.in_progress",
+            "response.output_item.added",
+            "response.content_part.added",
+            "response.output_text.delta",
+            "response.output_text.done",
+            "response.content_part.done",
+            "response.output_item.done",
+            "response.completed",
         ]
         assert terminal.data["response"]["status"] == "completed"
         assert _message_text(terminal.data["response"]) == "Echo: abc"
@@ -132,10 +143,18 @@ async def _async_fn_returning_text_response(request, context, signal):
     return TextResponse(context, request, text="form")
 
 
-@pytest.mark.parametrize("handler", [
-    _async_fn_returning_text_response, _async_gen, _sync_gen, _async_fn_returning_async_gen,
-    _async_fn_returning_sync_gen, _sync_fn_returning_text,
-], ids=lambda h: h.__name__.strip("_"))
+@pytest.mark.parametrize(
+    "handler",
+    [
+        _async_fn_returning_text_response,
+        _async_gen,
+        _sync_gen,
+        _async_fn_returning_async_gen,
+        _async_fn_returning_sync_gen,
+        _sync_fn_returning_text,
+    ],
+    ids=lambda h: h.__name__.strip("_"),
+)
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
 async def test_every_handler_form_produces_the_same_response(store_kind, handler, stream):
     async with asgi(host_with(store_kind, handler, **FAST)) as client:
@@ -197,8 +216,10 @@ async def test_handler_exception_fails_with_server_error_and_leaks_nothing(store
         assert message["status"] == "incomplete"  # the open item was closed, partial text kept
         assert message["content"][0]["text"] == "partial0 partial1 "
         assert (await client.get(f"/responses/{response['id']}")).json() == response
-    assert any("SECRET-INTERNAL-DETAIL" in r.getMessage() or (r.exc_info and "SECRET" in str(r.exc_info[1]))
-               for r in caplog.records), "the traceback goes to the log"
+    assert any(
+        "SECRET-INTERNAL-DETAIL" in r.getMessage() or (r.exc_info and "SECRET" in str(r.exc_info[1]))
+        for r in caplog.records
+    ), "the traceback goes to the log"
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
@@ -209,8 +230,12 @@ async def test_handler_that_stops_early_is_closed_by_the_runtime_and_logged(stor
             sse = parse_sse(reply.content)
             response = check_complete_stream(sse).data["response"]
             tail = sse.types[-4:]
-            assert tail == ["response.output_text.done", "response.content_part.done",
-                            "response.output_item.done", "response.failed"]
+            assert tail == [
+                "response.output_text.done",
+                "response.content_part.done",
+                "response.output_item.done",
+                "response.failed",
+            ]
         else:
             response = reply.json()
         assert response["status"] == "failed"

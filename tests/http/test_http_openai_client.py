@@ -68,8 +68,9 @@ def server(store_kind, routed):
 
 @pytest.fixture
 def client(server):
-    with openai.OpenAI(base_url=server.url, api_key="x", max_retries=0, timeout=WAIT,
-                       _strict_response_validation=True) as sdk:
+    with openai.OpenAI(
+        base_url=server.url, api_key="x", max_retries=0, timeout=WAIT, _strict_response_validation=True
+    ) as sdk:
         yield sdk
 
 
@@ -84,9 +85,12 @@ def _wait_terminal(client: openai.OpenAI, rid: str):
 
 
 def _check_events(events) -> None:
-    assert [e.sequence_number for e in events] == list(range(events[0].sequence_number,
-                                                             events[0].sequence_number + len(events)))
-    terminals = [e for e in events if e.type in ("response.completed", "response.failed", "response.incomplete")]
+    assert [e.sequence_number for e in events] == list(
+        range(events[0].sequence_number, events[0].sequence_number + len(events))
+    )
+    terminals = [
+        e for e in events if e.type in ("response.completed", "response.failed", "response.incomplete")
+    ]
     assert terminals == [events[-1]]
 
 
@@ -176,7 +180,10 @@ def test_input_items_auto_paginator_walks_every_page(client):
     walked = [item.content[0].text for item in page]  # iterating a page walks every page
     assert walked == [f"message {i}" for i in range(7)]
     descending = [item.id for item in client.responses.input_items.list(response.id, limit=3)]
-    assert descending == [item.id for item in client.responses.input_items.list(response.id, limit=100, order="asc")][::-1]
+    assert (
+        descending
+        == [item.id for item in client.responses.input_items.list(response.id, limit=100, order="asc")][::-1]
+    )
 
 
 def test_bad_request_carries_param_and_code(client):
@@ -189,33 +196,52 @@ def test_bad_request_carries_param_and_code(client):
 
 
 def test_function_calling_two_turns_and_output_as_input(client):
-    first = client.responses.create(model="m", input="fc", tools=[{
-        "type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}},
-        "strict": False}])
+    first = client.responses.create(
+        model="m",
+        input="fc",
+        tools=[
+            {
+                "type": "function",
+                "name": "get_weather",
+                "parameters": {"type": "object", "properties": {}},
+                "strict": False,
+            }
+        ],
+    )
     (call,) = first.output
     assert call.type == "function_call" and json.loads(call.arguments)["location"] == "Seattle"
-    second = client.responses.create(model="m", previous_response_id=first.id, input=[
-        {"type": "function_call_output", "call_id": call.call_id, "output": "72F"}])
+    second = client.responses.create(
+        model="m",
+        previous_response_id=first.id,
+        input=[{"type": "function_call_output", "call_id": call.call_id, "output": "72F"}],
+    )
     assert second.previous_response_id == first.id and second.status == "completed"
     # the SDK's own output objects go back in as input
     echo = client.responses.create(model="m", input="one")
     third = client.responses.create(model="m", input=[*echo.output, {"role": "user", "content": "two"}])
-    assert third.status == "completed" and third.output_text == "Echo: two"  # assistant text is not input text
+    assert (
+        third.status == "completed" and third.output_text == "Echo: two"
+    )  # assistant text is not input text
 
 
 def test_async_client_round_trip(server, routed):
     async def run() -> None:
-        async with openai.AsyncOpenAI(base_url=server.url, api_key="x", max_retries=0, timeout=WAIT,
-                                      _strict_response_validation=True) as sdk:
+        async with openai.AsyncOpenAI(
+            base_url=server.url, api_key="x", max_retries=0, timeout=WAIT, _strict_response_validation=True
+        ) as sdk:
             created = await sdk.responses.create(model="m", input="async hello")
             assert created.output_text == "Echo: async hello"
-            events = [event async for event in await sdk.responses.create(model="m", input="think", stream=True)]
+            events = [
+                event async for event in await sdk.responses.create(model="m", input="think", stream=True)
+            ]
             _check_events(events)
             async with sdk.responses.stream(model="m", input="s") as stream:
                 async for _ in stream:
                     pass
                 assert (await stream.get_final_response()).output_text == "Echo: s"
-            replay = [e async for e in await sdk.responses.retrieve(created.id, stream=True, starting_after=0)]
+            replay = [
+                e async for e in await sdk.responses.retrieve(created.id, stream=True, starting_after=0)
+            ]
             assert replay[0].sequence_number == 1
             background = await sdk.responses.create(model="m", input="stall", background=True)
             with anyio.fail_after(WAIT):

@@ -22,7 +22,9 @@ async def _until_404(client, path: str, timeout: float = WAIT) -> None:
 
 
 async def test_stored_responses_expire_after_the_retention(store_kind):
-    host = host_with(store_kind, echo_handler(), response_retention_seconds=0.2, event_log_retention_seconds=0.2)
+    host = host_with(
+        store_kind, echo_handler(), response_retention_seconds=0.2, event_log_retention_seconds=0.2
+    )
     async with asgi(host) as client:
         rid = (await create(client)).json()["id"]
         assert (await client.get(f"/responses/{rid}")).status_code == 200
@@ -32,7 +34,9 @@ async def test_stored_responses_expire_after_the_retention(store_kind):
 
 
 async def test_event_logs_expire_after_their_retention_while_the_record_stays(store_kind):
-    host = host_with(store_kind, echo_handler(), response_retention_seconds=600, event_log_retention_seconds=0.2)
+    host = host_with(
+        store_kind, echo_handler(), response_retention_seconds=600, event_log_retention_seconds=0.2
+    )
     async with asgi(host) as client:
         reply = await create(client, stream=True)
         rid = parse_sse(reply.content).frames[0].data["response"]["id"]
@@ -42,8 +46,13 @@ async def test_event_logs_expire_after_their_retention_while_the_record_stays(st
 
 async def test_a_response_running_past_the_retention_is_not_lost(store_kind):
     probe = Probe()
-    host = host_with(store_kind, stalling_handler(probe), response_retention_seconds=0.1,
-                     event_log_retention_seconds=0.1, shutdown_grace_period_seconds=0.2)
+    host = host_with(
+        store_kind,
+        stalling_handler(probe),
+        response_retention_seconds=0.1,
+        event_log_retention_seconds=0.1,
+        shutdown_grace_period_seconds=0.2,
+    )
     async with asgi(host) as client:
         rid = (await create(client, background=True)).json()["id"]
         await probe.await_("started")

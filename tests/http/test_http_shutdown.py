@@ -28,8 +28,10 @@ def _by_input(handlers):
 
 async def test_shutdown_refuses_new_requests_signals_handlers_then_cancels_after_grace(store_kind):
     graceful, stalled = Probe(), Probe()
-    handlers = {"graceful": slow_handler(deltas=10**6, delay=0.01, probe=graceful, observe_shutdown=True),
-                "stall": stalling_handler(stalled)}
+    handlers = {
+        "graceful": slow_handler(deltas=10**6, delay=0.01, probe=graceful, observe_shutdown=True),
+        "stall": stalling_handler(stalled),
+    }
     host = host_with(store_kind, _by_input(handlers), shutdown_grace_period_seconds=0.3)
     async with asgi(host) as client:
         a = (await create(client, input="graceful", background=True)).json()["id"]
@@ -78,6 +80,7 @@ async def test_default_mode_request_in_flight_at_shutdown_gets_its_terminal_resp
     async with asgi(host) as client:
         results = []
         async with anyio.create_task_group() as tg:
+
             async def default_mode() -> None:
                 results.append(await create(client))
 

@@ -93,8 +93,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._exit = contextlib.ExitStack()
         self.portal = self._exit.enter_context(start_blocking_portal("asyncio"))
         self.host = host_with(self.store_kind, _dispatch(), shutdown_grace_period_seconds=0.05)
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.host), base_url="http://machine",
-                                        timeout=WAIT)
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.host), base_url="http://machine", timeout=WAIT
+        )
         self.models: dict[str, Model] = {}
 
     responses = Bundle("responses")
@@ -126,8 +127,15 @@ class LifecycleMachine(RuleBasedStateMachine):
             sse = parse_sse(reply.content)
             terminal = check_complete_stream(sse)
             response = terminal.data["response"]
-            model = Model(response["id"], kind, stream, background, store, status=response["status"],
-                          original=sse.raw_events)
+            model = Model(
+                response["id"],
+                kind,
+                stream,
+                background,
+                store,
+                status=response["status"],
+                original=sse.raw_events,
+            )
             assert model.status == KINDS[kind][1]
         else:
             response = reply.json()
@@ -198,7 +206,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert full.raw_events == model.original, "replay differs from the original stream"
         tail = parse_sse(self.request("GET", f"/responses/{rid}?stream=true&starting_after={cursor}").content)
         assert tail.done
-        assert tail.raw_events == b"".join(f.raw for f in full.frames[cursor + 1:])
+        assert tail.raw_events == b"".join(f.raw for f in full.frames[cursor + 1 :])
         if tail.frames:
             check_complete_stream(tail, first_seq=cursor + 1)
 
@@ -237,11 +245,20 @@ class LifecycleMachine(RuleBasedStateMachine):
         if model.gone:
             check_envelope(reply, 404)
         else:
-            assert reply.status_code == 200 and reply.json() == {"id": rid, "object": "response", "deleted": True}
+            assert reply.status_code == 200 and reply.json() == {
+                "id": rid,
+                "object": "response",
+                "deleted": True,
+            }
             model.deleted = True
             self._finish_live(model)  # deleting an in-flight response cancels it first
-        for method, path in (("GET", ""), ("GET", "?stream=true"), ("GET", "/input_items"), ("POST", "/cancel"),
-                             ("DELETE", "")):
+        for method, path in (
+            ("GET", ""),
+            ("GET", "?stream=true"),
+            ("GET", "/input_items"),
+            ("POST", "/cancel"),
+            ("DELETE", ""),
+        ):
             check_envelope(self.request(method, f"/responses/{rid}{path}"), 404)
 
     @rule(rid=responses, limit=st.integers(1, 3))
@@ -309,9 +326,15 @@ def test_lifecycle_machine(store_kind):
     # make_host skips a store that is not available before the machine starts
     host_with(store_kind, _dispatch())
     machine = type(f"LifecycleMachine_{store_kind}", (LifecycleMachine,), {"store_kind": store_kind})
-    run_state_machine_as_test(machine, settings=settings(
-        max_examples=50, stateful_step_count=12, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=50,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
 
 
 test_lifecycle_machine = pytest.mark.timeout(110)(test_lifecycle_machine)

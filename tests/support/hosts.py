@@ -109,8 +109,9 @@ def echo_handler(probe: Probe | None = None) -> Callable:
     return handler
 
 
-def slow_handler(deltas: int = 5, delay: float = 0.02, probe: Probe | None = None,
-                 observe_shutdown: bool = False) -> Callable:
+def slow_handler(
+    deltas: int = 5, delay: float = 0.02, probe: Probe | None = None, observe_shutdown: bool = False
+) -> Callable:
     """Async generator: one message of ``deltas`` deltas (``"d0 "``, ``"d1 "``...), ``delay`` apart.
 
     Honours ``cancellation_signal``: when it is set the handler stops at once (the runtime ends the

@@ -93,8 +93,14 @@ class ProcessServer:
 
 
 @contextlib.contextmanager
-def spawn_server(argv: Sequence[str], *, env: dict[str, str] | None = None, ready_path: str = "/readiness",
-                 cwd: str | None = None, port: int | None = None) -> Iterator[ProcessServer]:
+def spawn_server(
+    argv: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    ready_path: str = "/readiness",
+    cwd: str | None = None,
+    port: int | None = None,
+) -> Iterator[ProcessServer]:
     """Run ``argv`` (with PORT set to a free port) as its own process; yields it once ready."""
     port = port or free_port()
     full_env = {**os.environ, **(env or {}), "PORT": str(port), "PYTHONUNBUFFERED": "1"}

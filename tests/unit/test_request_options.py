@@ -49,6 +49,14 @@ def test_reject_unknown_fields_answers_400_naming_the_field() -> None:
 
 
 def test_reject_unknown_fields_still_accepts_every_protocol_field() -> None:
-    body = {"input": "hi", "model": "m", "metadata": {"k": "v"}, "temperature": 0.2, "store": True,
-            "instructions": "be brief", "parallel_tool_calls": False, "max_output_tokens": 64}
+    body = {
+        "input": "hi",
+        "model": "m",
+        "metadata": {"k": "v"},
+        "temperature": 0.2,
+        "store": True,
+        "instructions": "be brief",
+        "parallel_tool_calls": False,
+        "max_output_tokens": 64,
+    }
     assert _post(_host(reject_unknown_fields=True), body).status_code == 200

@@ -10,8 +10,16 @@ from responsekit.streaming.events import encode_json
 class ApiError(Exception):
     """A request the server refuses, with the status and envelope fields to answer it with."""
 
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
-                 param: str | None = None, code: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -24,8 +32,12 @@ class ApiError(Exception):
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
     def response(self) -> Response:
-        return Response(encode_json(self.envelope()), status_code=self.status, media_type="application/json",
-                        headers=self.headers)
+        return Response(
+            encode_json(self.envelope()),
+            status_code=self.status,
+            media_type="application/json",
+            headers=self.headers,
+        )
 
 
 def bad_request(message: str, param: str | None = None, code: str | None = None) -> ApiError:
@@ -37,8 +49,12 @@ def not_found(response_id: str) -> ApiError:
 
 
 def unavailable(message: str) -> ApiError:
-    return ApiError(503, message, type="server_error", code="service_unavailable", headers={"Retry-After": "1"})
+    return ApiError(
+        503, message, type="server_error", code="service_unavailable", headers={"Retry-After": "1"}
+    )
 
 
 def internal_error() -> ApiError:
-    return ApiError(500, "The server had an error processing the request.", type="server_error", code="server_error")
+    return ApiError(
+        500, "The server had an error processing the request.", type="server_error", code="server_error"
+    )

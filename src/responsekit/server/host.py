@@ -23,7 +23,7 @@ from responsekit.server.context import IsolationContext, ResponseContext
 from responsekit.server.errors import ApiError, bad_request, internal_error, not_found, unavailable
 from responsekit.server.inputs import normalize_input
 from responsekit.server.options import ResponsesServerOptions
-from responsekit.server.queries import parse_input_items_query, parse_retrieve_query, page_items
+from responsekit.server.queries import page_items, parse_input_items_query, parse_retrieve_query
 from responsekit.server.runner import ResponseRun
 from responsekit.server.sse import EventStreamResponse
 from responsekit.server.validation import parse_create_request
@@ -110,7 +110,9 @@ class ResponsesAgentServerHost(Starlette):
             Route(f"{p}/responses/{{response_id}}", _endpoint(self._retrieve), methods=["GET"]),
             Route(f"{p}/responses/{{response_id}}", _endpoint(self._delete), methods=["DELETE"]),
             Route(f"{p}/responses/{{response_id}}/cancel", _endpoint(self._cancel), methods=["POST"]),
-            Route(f"{p}/responses/{{response_id}}/input_items", _endpoint(self._input_items), methods=["GET"]),
+            Route(
+                f"{p}/responses/{{response_id}}/input_items", _endpoint(self._input_items), methods=["GET"]
+            ),
             Route("/readiness", self._readiness, methods=["GET"]),
             Route("/liveness", self._liveness, methods=["GET"]),
         ]
@@ -193,8 +195,11 @@ class ResponsesAgentServerHost(Starlette):
         if self._shutting_down:
             return
         self._shutting_down = True
-        logger.info("shutting down: %d responses in flight, grace period %.1fs", len(self._runs),
-                    self.options.shutdown_grace_period_seconds)
+        logger.info(
+            "shutting down: %d responses in flight, grace period %.1fs",
+            len(self._runs),
+            self.options.shutdown_grace_period_seconds,
+        )
         with contextlib.suppress(RuntimeError):
             self._shutdown_task = asyncio.get_running_loop().create_task(self._drain())
 
@@ -242,7 +247,9 @@ class ResponsesAgentServerHost(Starlette):
     async def _read_body(self, request: Request) -> bytes:
         limit = self.options.max_request_body_bytes
         declared = request.headers.get("content-length")
-        too_big = ApiError(413, f"The request body exceeds the limit of {limit} bytes.", code="request_too_large")
+        too_big = ApiError(
+            413, f"The request body exceeds the limit of {limit} bytes.", code="request_too_large"
+        )
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise too_big
         body = bytearray()
@@ -265,8 +272,12 @@ class ResponsesAgentServerHost(Starlette):
     async def _create(self, request: Request) -> Response:
         self._check_open()
         if self._handler is None:
-            raise ApiError(500, "No response handler is registered on this server.", type="server_error",
-                           code="no_handler")
+            raise ApiError(
+                500,
+                "No response handler is registered on this server.",
+                type="server_error",
+                code="no_handler",
+            )
         body = await self._read_body(request)
         create = parse_create_request(body, reject_unknown_fields=self.options.reject_unknown_fields)
         store = await self._ensure_store()
@@ -278,8 +289,11 @@ class ResponsesAgentServerHost(Starlette):
         if previous_id:
             previous = await store.records.get(previous_id) if is_well_formed(previous_id) else None
             if previous is None or previous.owner != isolation.user_key:
-                raise bad_request(f"Previous response with id '{previous_id}' not found.",
-                                  param="previous_response_id", code="previous_response_not_found")
+                raise bad_request(
+                    f"Previous response with id '{previous_id}' not found.",
+                    param="previous_response_id",
+                    code="previous_response_not_found",
+                )
         conversation = create.conversation.root if create.conversation is not None else None
         conversation_id = conversation if isinstance(conversation, str) else getattr(conversation, "id", None)
 
@@ -289,9 +303,16 @@ class ResponsesAgentServerHost(Starlette):
         if not snapshot["model"]:
             snapshot["model"] = self.options.default_model or ""
         record = ResponseRecord(
-            response_id=response_id, snapshot=snapshot, input_items=normalize_input(create),
-            owner=isolation.user_key, chat_key=isolation.chat_key, background=background, stream=stream,
-            previous_response_id=previous_id, conversation_id=conversation_id, created_at=time.time(),
+            response_id=response_id,
+            snapshot=snapshot,
+            input_items=normalize_input(create),
+            owner=isolation.user_key,
+            chat_key=isolation.chat_key,
+            background=background,
+            stream=stream,
+            previous_response_id=previous_id,
+            conversation_id=conversation_id,
+            created_at=time.time(),
         )
         if stored:
             await store.records.create(record)
@@ -300,23 +321,36 @@ class ResponsesAgentServerHost(Starlette):
             log = self._unstored_log if stream else self._null_log
         await log.open(response_id)
         context = ResponseContext(
-            response_id=response_id, request=create, record=record, records=store.records, isolation=isolation,
-            client_headers={k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]
-                            if k.startswith(b"x-client-")},
+            response_id=response_id,
+            request=create,
+            record=record,
+            records=store.records,
+            isolation=isolation,
+            client_headers={
+                k.decode("latin-1"): v.decode("latin-1")
+                for k, v in request.scope["headers"]
+                if k.startswith(b"x-client-")
+            },
             query_parameters=dict(request.query_params),
             history_limit=self.options.default_fetch_history_count,
             shutdown_requested=lambda: self._shutting_down,
         )
         run = ResponseRun(
-            handler=self._handler, request=create, context=context, record=record,
-            records=store.records if stored else None, log=log, default_model=self.options.default_model,
+            handler=self._handler,
+            request=create,
+            context=context,
+            record=record,
+            records=store.records if stored else None,
+            log=log,
+            default_model=self.options.default_model,
             cancellation_signal=asyncio.Event(),
             cancellation_grace_seconds=self.options.cancellation_grace_period_seconds,
         )
         self._runs[response_id] = run
         if stored:  # a cancel requested through the store (e.g. on another replica) reaches this run
             self._cancel_subscriptions[response_id] = store.cancels.subscribe(
-                response_id, lambda: run.cancel("cancelled"))
+                response_id, lambda: run.cancel("cancelled")
+            )
 
         if not stream and not background:  # default mode: run here, answer with the final object
             try:
@@ -350,11 +384,16 @@ class ResponsesAgentServerHost(Starlette):
         if not stream:
             return _json(record.snapshot)
         try:
-            frames = await self.store.events.read(response_id, starting_after,
-                                                  self.options.sse_keep_alive_interval_seconds)
+            frames = await self.store.events.read(
+                response_id, starting_after, self.options.sse_keep_alive_interval_seconds
+            )
         except KeyError:
-            raise ApiError(404, f"The event log of response '{response_id}' has expired; it can no longer be "
-                                "replayed.", param="response_id", code="not_found") from None
+            raise ApiError(
+                404,
+                f"The event log of response '{response_id}' has expired; it can no longer be replayed.",
+                param="response_id",
+                code="not_found",
+            ) from None
         return EventStreamResponse(frames)
 
     async def _end_remotely(self, record: ResponseRecord) -> ResponseRecord:
@@ -378,13 +417,19 @@ class ResponsesAgentServerHost(Starlette):
         response_id = request.path_params["response_id"]
         record = await self._visible(response_id, request)
         if not record.background:
-            raise bad_request("Only responses created with background=true can be cancelled.",
-                              param="response_id", code="not_cancellable")
+            raise bad_request(
+                "Only responses created with background=true can be cancelled.",
+                param="response_id",
+                code="not_cancellable",
+            )
         if record.status == "cancelled":
             return _json(record.snapshot)
         if record.is_terminal:
-            raise bad_request(f"Cannot cancel a response whose status is '{record.status}'.",
-                              param="response_id", code="not_cancellable")
+            raise bad_request(
+                f"Cannot cancel a response whose status is '{record.status}'.",
+                param="response_id",
+                code="not_cancellable",
+            )
         run = self._runs.get(response_id)
         if run is not None:
             run.cancel("cancelled")
@@ -393,8 +438,11 @@ class ResponsesAgentServerHost(Starlette):
         else:
             record = await self._end_remotely(record)
         if record.status != "cancelled":
-            raise bad_request(f"The response finished first: its status is '{record.status}'.",
-                              param="response_id", code="not_cancellable")
+            raise bad_request(
+                f"The response finished first: its status is '{record.status}'.",
+                param="response_id",
+                code="not_cancellable",
+            )
         return _json(record.snapshot)
 
     async def _delete(self, request: Request) -> Response:
@@ -430,8 +478,12 @@ class ResponsesAgentServerHost(Starlette):
     # -- errors outside the endpoints (routing, unexpected) -------------------------------------------------
     async def _http_exception(self, request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 405:
-            error = ApiError(405, f"Method {request.method} is not allowed on {request.url.path}.",
-                             code="method_not_allowed", headers=dict(exc.headers or {}))
+            error = ApiError(
+                405,
+                f"Method {request.method} is not allowed on {request.url.path}.",
+                code="method_not_allowed",
+                headers=dict(exc.headers or {}),
+            )
         elif exc.status_code == 404:
             error = ApiError(404, f"No route for {request.method} {request.url.path}.", code="not_found")
         else:

@@ -22,8 +22,15 @@ def normalize_input(request: models.CreateResponse) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if isinstance(raw, str):
-        return [{"id": new_id("message"), "type": "message", "role": "user", "status": "completed",
-                 "content": [{"type": "input_text", "text": raw}]}]
+        return [
+            {
+                "id": new_id("message"),
+                "type": "message",
+                "role": "user",
+                "status": "completed",
+                "content": [{"type": "input_text", "text": raw}],
+            }
+        ]
     items = []
     for entry in raw:
         item = entry.model_dump(mode="json", by_alias=True, exclude_unset=True)

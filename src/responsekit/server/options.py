@@ -44,20 +44,35 @@ class ResponsesServerOptions:
     def __post_init__(self) -> None:
         if self.store_url is None:
             self.store_url = os.environ.get("RESPONSEKIT_STORE") or None
-        positive = ("sse_keep_alive_interval_seconds", "response_retention_seconds",
-                    "event_log_retention_seconds", "lease_seconds")
+        positive = (
+            "sse_keep_alive_interval_seconds",
+            "response_retention_seconds",
+            "event_log_retention_seconds",
+            "lease_seconds",
+        )
         for name in positive:
             _number(name, getattr(self, name), minimum=0, inclusive=False)
-        _number("shutdown_grace_period_seconds", self.shutdown_grace_period_seconds, minimum=0, inclusive=True)
-        _number("cancellation_grace_period_seconds", self.cancellation_grace_period_seconds, minimum=0, inclusive=True)
+        _number(
+            "shutdown_grace_period_seconds", self.shutdown_grace_period_seconds, minimum=0, inclusive=True
+        )
+        _number(
+            "cancellation_grace_period_seconds",
+            self.cancellation_grace_period_seconds,
+            minimum=0,
+            inclusive=True,
+        )
         if not isinstance(self.reject_unknown_fields, bool):
-            raise ValueError(f"ResponsesServerOptions.reject_unknown_fields must be a bool, got {self.reject_unknown_fields!r}")
+            raise ValueError(
+                f"ResponsesServerOptions.reject_unknown_fields must be a bool, got {self.reject_unknown_fields!r}"
+            )
         for name in ("default_fetch_history_count",):
             _integer(name, getattr(self, name), minimum=0)
         for name in ("max_stored_responses", "max_request_body_bytes"):
             _integer(name, getattr(self, name), minimum=1)
         if self.default_model is not None and not isinstance(self.default_model, str):
-            raise ValueError(f"ResponsesServerOptions.default_model must be a string, got {self.default_model!r}")
+            raise ValueError(
+                f"ResponsesServerOptions.default_model must be a string, got {self.default_model!r}"
+            )
         prefix = self.route_prefix
         if not isinstance(prefix, str) or (prefix and (not prefix.startswith("/") or prefix.endswith("/"))):
             raise ValueError(
@@ -65,7 +80,9 @@ class ResponsesServerOptions:
                 f"got {prefix!r}"
             )
         url = self.store_url
-        if url is not None and not (url == "memory" or url.startswith(("memory://", "redis://", "rediss://", "unix://"))):
+        if url is not None and not (
+            url == "memory" or url.startswith(("memory://", "redis://", "rediss://", "unix://"))
+        ):
             raise ValueError(
                 f"ResponsesServerOptions.store_url must be 'memory' or a redis:// URL, got {url!r}"
             )

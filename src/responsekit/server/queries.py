@@ -11,7 +11,9 @@ from starlette.requests import Request
 from responsekit.models import _generated as models
 from responsekit.server.errors import bad_request
 
-INCLUDE_VALUES = frozenset(a for a in typing.get_args(models.IncludeEnum.model_fields["root"].annotation) if isinstance(a, str))
+INCLUDE_VALUES = frozenset(
+    a for a in typing.get_args(models.IncludeEnum.model_fields["root"].annotation) if isinstance(a, str)
+)
 
 
 def _bool(request: Request, name: str) -> bool:
@@ -23,20 +25,23 @@ def _bool(request: Request, name: str) -> bool:
         return True
     if value in ("false", "0", ""):
         return False
-    raise bad_request(f"Invalid value for '{name}': expected true or false, got {raw!r}.", param=name,
-                      code="invalid_value")
+    raise bad_request(
+        f"Invalid value for '{name}': expected true or false, got {raw!r}.", param=name, code="invalid_value"
+    )
 
 
 def _int(raw: str, name: str, minimum: int, maximum: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise bad_request(f"Invalid value for '{name}': expected an integer, got {raw!r}.", param=name,
-                          code="invalid_value") from None
+        raise bad_request(
+            f"Invalid value for '{name}': expected an integer, got {raw!r}.", param=name, code="invalid_value"
+        ) from None
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise bad_request(f"Invalid value for '{name}': must be {bound}, got {value}.", param=name,
-                          code="invalid_value")
+        raise bad_request(
+            f"Invalid value for '{name}': must be {bound}, got {value}.", param=name, code="invalid_value"
+        )
     return value
 
 
@@ -45,8 +50,11 @@ def check_include(request: Request) -> list[str]:
     values = request.query_params.getlist("include") + request.query_params.getlist("include[]")
     for value in values:
         if value not in INCLUDE_VALUES:
-            raise bad_request(f"Invalid value for 'include': {value!r} is not one of {sorted(INCLUDE_VALUES)}.",
-                              param="include", code="invalid_value")
+            raise bad_request(
+                f"Invalid value for 'include': {value!r} is not one of {sorted(INCLUDE_VALUES)}.",
+                param="include",
+                code="invalid_value",
+            )
     return values
 
 
@@ -78,8 +86,11 @@ def parse_input_items_query(request: Request) -> ItemsQuery:
     limit = _int(params["limit"], "limit", 1, 100) if "limit" in params else 20
     order = params.get("order", "desc")
     if order not in ("asc", "desc"):
-        raise bad_request(f"Invalid value for 'order': expected 'asc' or 'desc', got {order!r}.", param="order",
-                          code="invalid_value")
+        raise bad_request(
+            f"Invalid value for 'order': expected 'asc' or 'desc', got {order!r}.",
+            param="order",
+            code="invalid_value",
+        )
     return ItemsQuery(limit, order, params.get("after") or None, params.get("before") or None)
 
 
@@ -90,8 +101,11 @@ def page_items(items: list[dict[str, Any]], query: ItemsQuery) -> dict[str, Any]
     start, stop = 0, len(ordered)
     for name, cursor in (("after", query.after), ("before", query.before)):
         if cursor is not None and cursor not in ids:
-            raise bad_request(f"Invalid value for '{name}': no input item has id {cursor!r}.", param=name,
-                              code="invalid_value")
+            raise bad_request(
+                f"Invalid value for '{name}': no input item has id {cursor!r}.",
+                param=name,
+                code="invalid_value",
+            )
     if query.after is not None:
         start = ids.index(query.after) + 1
     if query.before is not None:
@@ -102,7 +116,7 @@ def page_items(items: list[dict[str, Any]], query: ItemsQuery) -> dict[str, Any]
         data = ordered[first:stop]
         has_more = first > start
     else:
-        data = ordered[start:min(stop, start + query.limit)]
+        data = ordered[start : min(stop, start + query.limit)]
         has_more = start + query.limit < stop
     return {
         "object": "list",

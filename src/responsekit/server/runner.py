@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("responsekit")
 
 # Events after which the stored snapshot is refreshed (so GET shows the response as it stands).
-CHECKPOINTS = frozenset({"response.created", "response.queued", "response.in_progress", "response.output_item.done"})
+CHECKPOINTS = frozenset(
+    {"response.created", "response.queued", "response.in_progress", "response.output_item.done"}
+)
 
 # What a client is told when the runtime ends a response; never the handler's internals.
 FAILURE_MESSAGES = {
@@ -143,7 +145,9 @@ class ResponseRun:
                     current.uncancel()
         except Exception:
             failure = "exception"
-            logger.exception("response %s: the handler raised; the response fails with server_error", self.response_id)
+            logger.exception(
+                "response %s: the handler raised; the response fails with server_error", self.response_id
+            )
         finally:
             RUN_DEFAULTS.reset(token)
         self._finalizing = True
@@ -155,7 +159,8 @@ class ResponseRun:
                     failure = "incomplete"
                     logger.warning(
                         "response %s: handler incomplete: it ended without a terminal event; the runtime "
-                        "closed the open items and failed the response", self.response_id,
+                        "closed the open items and failed the response",
+                        self.response_id,
                     )
                 await self._close(failure)
         finally:  # even when the store fails (StoreUnavailable): waiters must not hang
@@ -214,7 +219,9 @@ class ResponseRun:
                 # Someone else (a delete, or a replica that declared this worker lost) ended it.
                 current = await self._records.get(self.response_id) if self._records else None
                 self.final_snapshot = current.snapshot if current is not None else snapshot
-                logger.info("response %s was ended elsewhere; its terminal event here is dropped", self.response_id)
+                logger.info(
+                    "response %s was ended elsewhere; its terminal event here is dropped", self.response_id
+                )
             return True
         await self._log.append(self.response_id, [entry])
         if self._records is not None and event.type in CHECKPOINTS:
@@ -242,7 +249,9 @@ class ResponseRun:
             else:
                 events.append(stream.emit_failed(code="server_error", message=FAILURE_MESSAGES[reason]))
         except StreamOrderError:
-            logger.exception("response %s: its stream could not be closed cleanly; ending it directly", self.response_id)
+            logger.exception(
+                "response %s: its stream could not be closed cleanly; ending it directly", self.response_id
+            )
             events = [self._bare_terminal(stream, reason)]
         for event in events:
             await self._deliver(event)

@@ -23,8 +23,13 @@ class EventStreamResponse:
     disconnect the body stops and ``on_disconnect`` runs, e.g. to cancel a foreground handler.
     """
 
-    def __init__(self, frames: AsyncIterator[list[bytes]], *, on_disconnect: Callable[[], Any] | None = None,
-                 done_marker: bool = True) -> None:
+    def __init__(
+        self,
+        frames: AsyncIterator[list[bytes]],
+        *,
+        on_disconnect: Callable[[], Any] | None = None,
+        done_marker: bool = True,
+    ) -> None:
         self.frames = frames
         self.on_disconnect = on_disconnect
         self.done_marker = done_marker
@@ -55,7 +60,13 @@ class EventStreamResponse:
         async for batch in self.frames:
             chunk = b"".join(batch) if batch else KEEP_ALIVE_FRAME
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": DONE_FRAME if self.done_marker else b"", "more_body": False})
+        await send(
+            {
+                "type": "http.response.body",
+                "body": DONE_FRAME if self.done_marker else b"",
+                "more_body": False,
+            }
+        )
 
 
 async def _wait_for_disconnect(receive: Callable) -> None:

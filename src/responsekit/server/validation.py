@@ -59,9 +59,13 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"The request body is not valid JSON ({exc}).", code="invalid_json") from None
     except RecursionError:
-        raise bad_request("The request body is nested too deeply to be parsed.", code="invalid_json") from None
+        raise bad_request(
+            "The request body is nested too deeply to be parsed.", code="invalid_json"
+        ) from None
     if not isinstance(data, dict):
-        raise bad_request(f"The request body must be a JSON object, not {type(data).__name__}.", code="invalid_json")
+        raise bad_request(
+            f"The request body must be a JSON object, not {type(data).__name__}.", code="invalid_json"
+        )
     return data
 
 
@@ -84,7 +88,8 @@ def _check_item_types(data: dict[str, Any]) -> bool:
             raise bad_request(
                 f"Invalid value for 'input[{i}].type': unknown item type {item_type!r}. "
                 f"Supported: {', '.join(sorted(INPUT_ITEM_TYPES))}.",
-                param=f"input[{i}].type", code="invalid_value",
+                param=f"input[{i}].type",
+                code="invalid_value",
             )
         content = item.get("content")
         if item_type in (None, "message") and isinstance(content, list):
@@ -94,7 +99,8 @@ def _check_item_types(data: dict[str, Any]) -> bool:
                     raise bad_request(
                         f"Invalid value for 'input[{i}].content[{j}].type': unknown content type {part_type!r}. "
                         f"Supported: {', '.join(sorted(CONTENT_PART_TYPES))}.",
-                        param=f"input[{i}].content[{j}].type", code="invalid_value",
+                        param=f"input[{i}].content[{j}].type",
+                        code="invalid_value",
                     )
     return changed
 
@@ -115,7 +121,13 @@ def _real_path(loc: tuple[Any, ...], data: Any, missing: bool = True) -> list[An
         elif isinstance(node, dict) and isinstance(part, str) and part in node:
             path.append(part)
             node = node[part]
-        elif missing and i == len(loc) - 1 and isinstance(part, str) and isinstance(node, dict) and part.isidentifier():
+        elif (
+            missing
+            and i == len(loc) - 1
+            and isinstance(part, str)
+            and isinstance(node, dict)
+            and part.isidentifier()
+        ):
             path.append(part)
     return path
 
@@ -141,8 +153,10 @@ def summarize(error: ValidationError, data: Any) -> ApiError:
     # A union branch whose `type` literal did not match is not the branch the client meant: its
     # other errors (missing fields of an unrelated shape) would only mislead. Unless every branch
     # mismatched, in which case the `type` itself is the error.
-    mismatched = {tuple(e["loc"][:-1]) for e in entries if e["type"] == "literal_error" and e["loc"][-1] == "type"}
-    relevant = [e for e in entries if not any(tuple(e["loc"][:len(p)]) == p for p in mismatched)]
+    mismatched = {
+        tuple(e["loc"][:-1]) for e in entries if e["type"] == "literal_error" and e["loc"][-1] == "type"
+    }
+    relevant = [e for e in entries if not any(tuple(e["loc"][: len(p)]) == p for p in mismatched)]
     if not relevant:
         relevant = [e for e in entries if tuple(e["loc"][:-1]) in mismatched and e["loc"][-1] == "type"]
     for entry in relevant or entries:
@@ -156,15 +170,25 @@ def summarize(error: ValidationError, data: Any) -> ApiError:
     assert best is not None
     param = _param(best_path) or None
     got = best.get("input")
-    shown = json.dumps(got)[:80] if isinstance(got, (str, int, float, bool, type(None))) else type(got).__name__
+    shown = (
+        json.dumps(got)[:80] if isinstance(got, (str, int, float, bool, type(None))) else type(got).__name__
+    )
     where = f"'{param}'" if param else "the request"
     message = best["msg"]
     if best["type"] == "literal_error" and best_path and best_path[-1] == "type":
         # Every branch refused this `type`: say which ones exist, not just the first branch's.
-        expected = sorted({str(e.get("ctx", {}).get("expected")) for e in relevant if e["type"] == "literal_error"
-                           and _real_path(tuple(e["loc"]), data, missing=False) == best_path})
+        expected = sorted(
+            {
+                str(e.get("ctx", {}).get("expected"))
+                for e in relevant
+                if e["type"] == "literal_error"
+                and _real_path(tuple(e["loc"]), data, missing=False) == best_path
+            }
+        )
         message = f"unknown type; expected one of {', '.join(expected)}"
-    return bad_request(f"Invalid value for {where}: {message} (got {shown}).", param=param, code="invalid_value")
+    return bad_request(
+        f"Invalid value for {where}: {message} (got {shown}).", param=param, code="invalid_value"
+    )
 
 
 KNOWN_REQUEST_FIELDS = frozenset(
@@ -177,8 +201,11 @@ def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) ->
     if reject_unknown_fields:
         unknown = sorted(set(data) - KNOWN_REQUEST_FIELDS)
         if unknown:
-            raise bad_request(f"Unrecognized request argument supplied: {unknown[0]}.", param=unknown[0],
-                              code="unknown_parameter")
+            raise bad_request(
+                f"Unrecognized request argument supplied: {unknown[0]}.",
+                param=unknown[0],
+                code="unknown_parameter",
+            )
     if _check_item_types(data):
         body = json.dumps(data).encode()
     try:
@@ -189,9 +216,13 @@ def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) ->
     if data.get("previous_response_id") and data.get("conversation"):
         raise bad_request(
             "Mutually exclusive parameters: use either 'previous_response_id' or 'conversation', not both.",
-            param="previous_response_id", code="mutually_exclusive_parameters",
+            param="previous_response_id",
+            code="mutually_exclusive_parameters",
         )
     if data.get("background") and data.get("store") is False:
-        raise bad_request("Background mode needs store=true: a background response must be retrievable.",
-                          param="background", code="invalid_value")
+        raise bad_request(
+            "Background mode needs store=true: a background response must be retrievable.",
+            param="background",
+            code="invalid_value",
+        )
     return request

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from responsekit.store.protocols import LogEntry, ResponseRecord, Store, TERMINAL_STATUSES
+from responsekit.store.protocols import TERMINAL_STATUSES, LogEntry, ResponseRecord, Store
 
 # How many expired entries one write may sweep: keeps each write's cost bounded.
 _SWEEP_BATCH = 64
@@ -220,7 +220,9 @@ class MemoryEventLog:
             log.closed = True
             log.wake()
 
-    async def read(self, response_id: str, after: int, idle_timeout: float | None) -> AsyncIterator[list[bytes]]:
+    async def read(
+        self, response_id: str, after: int, idle_timeout: float | None
+    ) -> AsyncIterator[list[bytes]]:
         log = self._logs.get(response_id)
         if log is not None and log.closed and log.expires_at <= time.monotonic():
             del self._logs[response_id]  # expired: sweeps are lazy, a read must not outlive retention

@@ -84,7 +84,9 @@ class EventLog(Protocol):
     async def append(self, response_id: str, entries: list[LogEntry], *, close: bool = False) -> None:
         """Append frames (in sequence order); ``close`` marks the log finished (terminal appended)."""
 
-    async def read(self, response_id: str, after: int, idle_timeout: float | None) -> AsyncIterator[list[bytes]]:
+    async def read(
+        self, response_id: str, after: int, idle_timeout: float | None
+    ) -> AsyncIterator[list[bytes]]:
         """Frames with sequence number > ``after``, in batches, then live ones until the log is closed.
 
         The returned iterator yields an empty batch whenever ``idle_timeout`` seconds pass with

@@ -106,7 +106,7 @@ def request_as_dict(request: Any) -> dict[str, Any]:
         extra = request.model_extra or {}
         for key in ECHOED_REQUEST_FIELDS:
             if key in fields_set:
-                value = getattr(request, key)
+                value = request.__dict__[key]  # not getattr: deprecated fields would warn on read
             elif key in extra:
                 value = extra[key]
             else:

@@ -165,7 +165,9 @@ class ResponseEventStream(_ResponseEventStreamEvents):
             except ValidationError as exc:
                 error = exc.errors()[0]
                 where = ".".join(map(str, error["loc"]))
-                raise self._refuse(event_type, f"usage is not a valid ResponseUsage: {error['msg']} at {where}") from None
+                raise self._refuse(
+                    event_type, f"usage is not a valid ResponseUsage: {error['msg']} at {where}"
+                ) from None
         data = self._data
         data["status"] = status
         data["output"] = [self._finished[i] for i in sorted(self._finished)]
@@ -611,9 +613,17 @@ def _complete_usage(usage: Any) -> Any:
     if not isinstance(usage, dict):
         return usage
     usage = dict(usage)
-    usage["input_tokens_details"] = {"cached_tokens": 0, "cache_write_tokens": 0, **(usage.get("input_tokens_details") or {})}
+    usage["input_tokens_details"] = {
+        "cached_tokens": 0,
+        "cache_write_tokens": 0,
+        **(usage.get("input_tokens_details") or {}),
+    }
     usage["output_tokens_details"] = {"reasoning_tokens": 0, **(usage.get("output_tokens_details") or {})}
-    if "total_tokens" not in usage and isinstance(usage.get("input_tokens"), int) and isinstance(usage.get("output_tokens"), int):
+    if (
+        "total_tokens" not in usage
+        and isinstance(usage.get("input_tokens"), int)
+        and isinstance(usage.get("output_tokens"), int)
+    ):
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
     return usage
 
