@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from responsekit.store.frames import FrameBuffer
 from responsekit.store.protocols import TERMINAL_STATUSES, LogEntry, ResponseRecord, Store
 
 # How many expired entries one write may sweep: keeps each write's cost bounded.
@@ -133,22 +133,12 @@ class MemoryRecordStore:
         return items[-limit:]
 
 
-class _Log:
-    __slots__ = ("frames", "first_seq", "closed", "waiter", "expires_at")
+class _Log(FrameBuffer):
+    __slots__ = ("expires_at",)
 
     def __init__(self, expires_at: float) -> None:
-        self.frames: list[bytes] = []
-        self.first_seq = 0
-        self.closed = False
-        self.waiter: asyncio.Future | None = None
+        super().__init__()
         self.expires_at = expires_at
-
-    def wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
 
 
 class MemoryEventLog:
@@ -229,26 +219,7 @@ class MemoryEventLog:
             log = None
         if log is None:
             raise KeyError(response_id)
-        return self._read(log, after, idle_timeout)
-
-    async def _read(self, log: _Log, after: int, idle_timeout: float | None) -> AsyncIterator[list[bytes]]:
-        position = max(after + 1, 0)
-        loop = asyncio.get_running_loop()
-        while True:
-            frames = log.frames
-            if position < len(frames):
-                batch = frames[position:]
-                position += len(batch)
-                yield batch
-                continue
-            if log.closed:
-                return
-            waiter = log.waiter
-            if waiter is None:
-                waiter = log.waiter = loop.create_future()
-            done, _ = await asyncio.wait((waiter,), timeout=idle_timeout)
-            if not done:
-                yield []
+        return log.tail(after, idle_timeout)
 
 
 class MemoryCancelSignals:

@@ -51,6 +51,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ImportError("the Redis store needs redis-py: pip install 'responsekit[redis]'") from exc
 
+from responsekit.store.frames import FrameBuffer
 from responsekit.store.protocols import TERMINAL_STATUSES, LogEntry, ResponseRecord, Store, StoreUnavailable
 from responsekit.streaming.events import encode_json, sse_frame
 
@@ -624,21 +625,14 @@ class RedisRecordStore:
 
 
 # -- event logs -------------------------------------------------------------------------------------
-class _LocalLog:
+class _LocalLog(FrameBuffer):
     """This process's copy of the log of a response it runs: local readers never wait on Redis."""
 
-    __slots__ = ("frames", "closed", "detached", "waiter")
+    __slots__ = ("detached",)
 
     def __init__(self) -> None:
-        self.frames: list[bytes] = []
-        self.closed = False
+        super().__init__()
         self.detached = False  # closed without its terminal event: the rest is in Redis
-        self.waiter: asyncio.Future | None = None
-
-    def wake(self) -> None:
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
 
 def _parse(entries: list, after: int) -> tuple[list[bytes], int, bool]:
@@ -756,22 +750,9 @@ class RedisEventLog:
         self, response_id: str, log: _LocalLog, after: int, idle_timeout: float | None
     ) -> AsyncIterator[list[bytes]]:
         position = max(after + 1, 0)
-        loop = asyncio.get_running_loop()
-        while True:
-            frames = log.frames
-            if position < len(frames):
-                batch = frames[position:]
-                position += len(batch)
-                yield batch
-                continue
-            if log.closed:
-                break
-            waiter = log.waiter
-            if waiter is None:
-                waiter = log.waiter = loop.create_future()
-            done, _ = await asyncio.wait((waiter,), timeout=idle_timeout)
-            if not done:
-                yield []
+        async for batch in log.tail(after, idle_timeout):
+            position += len(batch)
+            yield batch
         if log.detached:  # e.g. another replica declared this run lost and wrote its terminal event
             # From the start: the frames are filtered by number, but a closing entry numbered below
             # what was seen here (frames that never reached Redis) must still end the read.

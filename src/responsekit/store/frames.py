@@ -1,0 +1,48 @@
+"""A response's SSE frames held in this process, with readers that replay and then wait for more.
+
+The in-memory store keeps every log this way; the Redis store keeps a copy of the logs of the
+responses this process runs, so their local readers never wait on Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+
+class FrameBuffer:
+    __slots__ = ("frames", "closed", "waiter")
+
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+        self.closed = False
+        self.waiter: asyncio.Future | None = None
+
+    def wake(self) -> None:
+        """Release every reader waiting for more frames (each waits on the same future)."""
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def tail(self, after: int, idle_timeout: float | None) -> AsyncIterator[list[bytes]]:
+        """Frames after sequence number ``after`` in batches, then new ones until closed.
+
+        An empty batch means ``idle_timeout`` seconds passed with nothing new (time for a keep-alive).
+        """
+        position = max(after + 1, 0)
+        loop = asyncio.get_running_loop()
+        while True:
+            frames = self.frames
+            if position < len(frames):
+                batch = frames[position:]
+                position += len(batch)
+                yield batch
+                continue
+            if self.closed:
+                return
+            waiter = self.waiter
+            if waiter is None:
+                waiter = self.waiter = loop.create_future()
+            done, _ = await asyncio.wait((waiter,), timeout=idle_timeout)
+            if not done:
+                yield []
