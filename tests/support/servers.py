@@ -55,19 +55,33 @@ class ThreadServer:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, *, ready_path: str = "/readiness", **config: Any) -> Iterator[ThreadServer]:
-    """Serve ``app`` with uvicorn on 127.0.0.1:<free port> in a thread; yields the running server."""
-    port = free_port()
+def serve_in_thread(app: Any, *, ready_timeout: float = 20.0, **config: Any) -> Iterator[ThreadServer]:
+    """Serve ``app`` with uvicorn on 127.0.0.1:<free port> in a thread; yields the running server.
+
+    The socket is bound before the server starts, so any ASGI app works (no readiness route needed):
+    the server is ready once uvicorn says it has started.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
     options = {"log_level": "warning", "lifespan": "on", "timeout_graceful_shutdown": 5, **config}
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
+    )
     thread.start()
     running = ThreadServer(f"http://127.0.0.1:{port}", server, thread)
     try:
-        wait_until_ready(running.url + ready_path)
+        deadline = time.monotonic() + ready_timeout
+        while not server.started:  # readiness by polling, bounded
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
         yield running
     finally:
         running.stop()
+        sock.close()
 
 
 @dataclass

@@ -183,16 +183,6 @@ class MemoryEventLog:
             self._close(response_id, log)
         log.wake()
 
-    def append_now(self, response_id: str, frame: bytes, close: bool = False) -> None:
-        """Synchronous append for the in-process fast path (same effect as ``append``)."""
-        log = self._logs.get(response_id)
-        if log is None or log.closed:
-            return
-        log.frames.append(frame)
-        if close:
-            self._close(response_id, log)
-        log.wake()
-
     def _close(self, response_id: str, log: _Log) -> None:
         """Mark the log finished; its retention counts from now (it moves to the back)."""
         log.closed = True
