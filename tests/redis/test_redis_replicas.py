@@ -201,6 +201,8 @@ def test_without_redis_requests_get_503_quickly_and_the_replica_recovers_when_it
             error = reply.json()["error"]
             assert set(error) == {"message", "type", "param", "code"} and error["message"]
         assert httpx.get(f"{d.url}/liveness", timeout=WAIT).status_code == 200
+        readiness = httpx.get(f"{d.url}/readiness", timeout=WAIT)  # a balancer routes elsewhere
+        assert readiness.status_code == 503 and readiness.json() == {"status": "store_unavailable"}
         assert d.process.poll() is None
         private_redis.start()
         deadline = time.monotonic() + WAIT
@@ -209,3 +211,4 @@ def test_without_redis_requests_get_503_quickly_and_the_replica_recovers_when_it
             time.sleep(0.05)
         rid = reply.json()["id"]
         assert httpx.get(f"{d.url}/responses/{rid}", headers=ALICE, timeout=WAIT).status_code == 200
+        assert httpx.get(f"{d.url}/readiness", timeout=WAIT).status_code == 200

@@ -470,6 +470,8 @@ class ResponsesAgentServerHost(Starlette):
     async def _readiness(self, request: Request) -> Response:
         if self._shutting_down:
             return _json({"status": "shutting_down"}, 503)
+        if not await (await self._ensure_store()).healthy():  # e.g. Redis unreachable: route elsewhere
+            return _json({"status": "store_unavailable"}, 503)
         return _json({"status": "ready"})
 
     async def _liveness(self, request: Request) -> Response:

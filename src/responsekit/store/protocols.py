@@ -120,6 +120,10 @@ class Store:
         if start is not None:
             await start()
 
+    async def healthy(self) -> bool:
+        """Whether the store answers now (readiness probes ask; in-process stores always do)."""
+        return True
+
     async def close(self) -> None:
         for part in (self.records, self.events, self.cancels):
             close = getattr(part, "close", None)

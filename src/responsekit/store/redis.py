@@ -943,6 +943,13 @@ class RedisStore(Store):
     def key_prefix(self) -> str:
         return self._keys.prefix
 
+    async def healthy(self) -> bool:
+        try:
+            await asyncio.wait_for(self._io.call(("PING",)), timeout=2.0)
+        except (StoreUnavailable, RedisError, OSError, asyncio.TimeoutError):
+            return False
+        return True
+
     async def start(self) -> None:
         if self._tasks:
             return
