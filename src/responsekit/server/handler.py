@@ -10,28 +10,33 @@ import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any
 
-from responsekit.streaming.text_response import TextResponse
-
 
 class HandlerReturnError(TypeError):
     """The handler returned something that is not a stream of events."""
 
 
-async def handler_events(handler: Any, request: Any, context: Any, signal: Any) -> AsyncIterator[Any]:
+async def open_handler(handler: Any, request: Any, context: Any, signal: Any) -> AsyncIterator[Any]:
+    """Call the handler and return its events as one async iterator (no extra layer per event)."""
     result = handler(request, context, signal)
     if inspect.isawaitable(result) and not inspect.isasyncgen(result):
         result = await result
     if result is None:
-        return
-    if isinstance(result, TextResponse) or isinstance(result, AsyncIterable):
-        async for event in result:
-            yield event
-        return
+        return _no_events()
+    if isinstance(result, AsyncIterable):  # async generators, TextResponse, other async iterables
+        return result.__aiter__()
     if isinstance(result, Iterable) and not isinstance(result, (str, bytes, dict)):
-        for event in result:
-            yield event
-        return
+        return _sync_events(result)
     raise HandlerReturnError(
         f"the handler returned {type(result).__name__}; return a TextResponse or yield events "
         "from a ResponseEventStream"
     )
+
+
+async def _sync_events(events: Iterable[Any]) -> AsyncIterator[Any]:
+    for event in events:
+        yield event
+
+
+async def _no_events() -> AsyncIterator[Any]:
+    return
+    yield  # an async generator that yields nothing

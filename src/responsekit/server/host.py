@@ -265,7 +265,7 @@ class ResponsesAgentServerHost(Starlette):
             raise not_found(response_id)
         store = await self._ensure_store()
         record = await store.records.get(response_id)
-        if record is None or record.owner != IsolationContext.from_headers(request.headers).user_key:
+        if record is None or record.owner != IsolationContext.from_scope(request.scope).user_key:
             raise not_found(response_id)
         return record
 
@@ -281,7 +281,7 @@ class ResponsesAgentServerHost(Starlette):
         body = await self._read_body(request)
         create = parse_create_request(body, reject_unknown_fields=self.options.reject_unknown_fields)
         store = await self._ensure_store()
-        isolation = IsolationContext.from_headers(request.headers)
+        isolation = IsolationContext.from_scope(request.scope)
         stream = bool(create.stream)
         background = bool(create.background)
         stored = create.store is not False
@@ -331,7 +331,7 @@ class ResponsesAgentServerHost(Starlette):
                 for k, v in request.scope["headers"]
                 if k.startswith(b"x-client-")
             },
-            query_parameters=dict(request.query_params),
+            query_parameters=dict(request.query_params) if request.scope.get("query_string") else {},
             history_limit=self.options.default_fetch_history_count,
             shutdown_requested=lambda: self._shutting_down,
         )

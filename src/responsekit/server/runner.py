@@ -16,7 +16,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from responsekit.server.handler import handler_events
+from responsekit.server.handler import open_handler
 from responsekit.store.protocols import LogEntry
 from responsekit.streaming.errors import StreamOrderError
 from responsekit.streaming.events import StreamEvent, encode_json
@@ -128,14 +128,19 @@ class ResponseRun:
         release = hold(self.response_id) if hold is not None else None
         token = RUN_DEFAULTS.set((self.response_id, self.request, self._template))
         failure: str | None = None
-        events = handler_events(self._handler, self.request, self.context, self.cancellation_signal)
+        events = None
         try:
             try:
+                events = await open_handler(
+                    self._handler, self.request, self.context, self.cancellation_signal
+                )
                 async for item in events:
                     if await self._accept(item):
                         break
             finally:
-                await events.aclose()
+                close = getattr(events, "aclose", None)
+                if close is not None:
+                    await close()
         except (asyncio.CancelledError, _StopRun):
             if self._end_reason is None:  # cancelled from outside (e.g. a hard stop): say so
                 self._end_reason = "shutdown"

@@ -178,7 +178,10 @@ class MemoryEventLog:
         log = self._logs.get(response_id)
         if log is None or log.closed:
             return
-        log.frames.extend(entry.frame for entry in entries)
+        if len(entries) == 1:
+            log.frames.append(entries[0].frame)
+        else:
+            log.frames.extend([entry.frame for entry in entries])
         if close:
             self._close(response_id, log)
         log.wake()

@@ -60,9 +60,11 @@ class ResponseEventStream(_ResponseEventStreamEvents):
     ) -> None:
         self.response_id = response_id or new_id("response")
         if agent_reference is None and request is not None:
-            agent_reference = getattr(request, "agent_reference", None) or (
-                request.get("agent_reference") if isinstance(request, Mapping) else None
-            )
+            # dict first: an ABC isinstance check against a pydantic model is slow on this path
+            if isinstance(request, dict):
+                agent_reference = request.get("agent_reference")
+            else:
+                agent_reference = getattr(request, "agent_reference", None)
         self._data = new_response(self.response_id, request, model=model, agent_reference=agent_reference)
         self.response = ResponseSnapshot(self._data)
         self._stream = self
