@@ -27,14 +27,11 @@ async def handler(request: CreateResponse, context: ResponseContext, cancellatio
     yield stream.emit_created()
     yield stream.emit_in_progress()  # clients see progress while the upstream works
 
-    sent = request.model_dump(
-        mode="json", by_alias=True, exclude_unset=True
-    )  # the request as the client sent it
     result = await upstream.responses.create(
-        model=sent.get("model", DEFAULT_MODEL),
-        input=sent.get("input", ""),
-        instructions=sent.get("instructions"),
-        tools=sent.get("tools", []),
+        model=request.get("model", DEFAULT_MODEL),
+        input=request.get("input", ""),
+        instructions=request.get("instructions"),
+        tools=request.get("tools", []),
     )
 
     for item in result.output:

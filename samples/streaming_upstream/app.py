@@ -27,13 +27,10 @@ async def handler(request: CreateResponse, context: ResponseContext, cancellatio
     yield stream.emit_created()
     yield stream.emit_in_progress()
 
-    sent = request.model_dump(
-        mode="json", by_alias=True, exclude_unset=True
-    )  # the request as the client sent it
     events = await upstream.responses.create(
-        model=sent.get("model", DEFAULT_MODEL),
-        input=sent.get("input", ""),
-        instructions=sent.get("instructions"),
+        model=request.get("model", DEFAULT_MODEL),
+        input=request.get("input", ""),
+        instructions=request.get("instructions"),
         stream=True,
     )
     usage = None

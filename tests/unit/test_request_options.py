@@ -60,3 +60,30 @@ def test_reject_unknown_fields_still_accepts_every_protocol_field() -> None:
         "max_output_tokens": 64,
     }
     assert _post(_host(reject_unknown_fields=True), body).status_code == 200
+
+
+def test_the_handler_reads_the_request_as_a_model_and_as_its_json_object() -> None:
+    # The peer package hands handlers a plain dict; code written for it reads request["model"].
+    seen: dict = {}
+    host = ResponsesAgentServerHost()
+
+    @host.response_handler
+    async def handler(request, context, cancellation_signal):
+        seen["model"] = request["model"]
+        seen["metadata"] = request.get("metadata")
+        seen["missing"] = request.get("instructions", "none given")
+        seen["has_tools"] = "tools" in request
+        seen["future_field"] = request["a_field_from_the_future"]
+        seen["input_type"] = type(request.input.root).__name__  # attribute access stays typed
+        return TextResponse(context, request, text="ok")
+
+    body = {"model": "m-1", "input": "hi", "metadata": {"k": "v"}, "a_field_from_the_future": 7}
+    assert _post(host, body).status_code == 200
+    assert seen == {
+        "model": "m-1",
+        "metadata": {"k": "v"},
+        "missing": "none given",
+        "has_tools": False,
+        "future_field": 7,
+        "input_type": "str",
+    }

@@ -5,7 +5,8 @@ The names users reach for are re-exported here; every generated model is availab
 """
 
 from responsekit.models._generated import *  # noqa: F403
-from responsekit.models._generated import CreateResponse, OutputItem, Response, ResponseStreamEvent
+from responsekit.models._generated import OutputItem, Response, ResponseStreamEvent
+from responsekit.models.request import CreateResponse
 
 #: The response object (the peer package calls it ResponseObject).
 ResponseObject = Response

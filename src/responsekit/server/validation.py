@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from responsekit.models import _generated as models
+from responsekit.models.request import CreateResponse
 from responsekit.server.errors import ApiError, bad_request
 
 
@@ -196,7 +197,7 @@ KNOWN_REQUEST_FIELDS = frozenset(
 )
 
 
-def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) -> models.CreateResponse:
+def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) -> CreateResponse:
     data = parse_json_object(body)
     if reject_unknown_fields:
         unknown = sorted(set(data) - KNOWN_REQUEST_FIELDS)
@@ -210,7 +211,7 @@ def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) ->
         body = json.dumps(data).encode()
     try:
         # Strict JSON validation: "yes" is not a boolean and "1" is not a number.
-        request = models.CreateResponse.model_validate_json(body, strict=True)
+        request = CreateResponse.model_validate_json(body, strict=True)
     except ValidationError as exc:
         raise summarize(exc, data) from None
     if data.get("previous_response_id") and data.get("conversation"):
