@@ -374,7 +374,7 @@ class ResponsesAgentServerHost(Starlette):
         if unsubscribe is not None:
             unsubscribe()
         if not stored:
-            self._unstored_log._logs.pop(response_id, None)
+            self._unstored_log.discard(response_id)
 
     async def _retrieve(self, request: Request) -> Response:
         self._check_open()

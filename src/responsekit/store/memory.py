@@ -198,6 +198,10 @@ class MemoryEventLog:
         return log is not None and log.expires_at > time.monotonic()
 
     async def delete(self, response_id: str) -> None:
+        self.discard(response_id)
+
+    def discard(self, response_id: str) -> None:
+        """Drop a log now (readers already holding it finish what it has, then stop)."""
         log = self._logs.pop(response_id, None)
         if log is not None:
             log.closed = True

@@ -69,10 +69,6 @@ class StreamEvent:
         # The frame is always needed (live stream, log, replay): build it now, inlined (hot path).
         self.frame: bytes = (_frame_prefixes.get(event_type) or _frame_prefix(event_type)) + data + b"\n\n"
 
-    @classmethod
-    def from_payload(cls, payload: Mapping[str, Any], stream: Any = None) -> StreamEvent:
-        return cls(payload["type"], payload["sequence_number"], encode_json(payload), stream)
-
     @property
     def data(self) -> dict[str, Any]:
         """The payload as a dict (parsed from the wire bytes, so it is exactly what was sent)."""
