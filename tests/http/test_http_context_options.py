@@ -77,7 +77,7 @@ async def test_context_carries_isolation_client_headers_query_and_input(store_ki
     [
         ({}, None, None),
         ({"x-agent-user-id": "legacy"}, "legacy", None),
-        ({"x-agent-user-isolation-key": "new", "x-agent-user-id": "legacy"}, "new", None),
+        ({"x-agent-user-isolation-key": "same", "x-agent-user-id": "same"}, "same", None),
         ({"x-agent-user-isolation-key": "", "x-agent-chat-isolation-key": ""}, None, None),
         ({"x-agent-chat-isolation-key": "chat"}, None, "chat"),
     ],

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from responsekit.models import _generated as models
+from responsekit.server.errors import ApiError, bad_request
 from responsekit.server.inputs import input_text
 
 if TYPE_CHECKING:
@@ -38,19 +39,37 @@ class IsolationContext:
 
     @classmethod
     def from_scope(cls, scope: Mapping[str, Any]) -> IsolationContext:
-        """The same as ``from_headers``, read straight off the ASGI scope (one pass, no copies)."""
+        """The same as ``from_headers``, read straight off the ASGI scope (one pass, no copies).
+
+        A header given twice, or the user key and its alias given with different values, is
+        ambiguous: which scope a request belongs to must never depend on which copy wins.
+        """
         found: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
-            if name in _ISOLATION_HEADERS and value:
-                found.setdefault(name, value)
+            if name in _ISOLATION_HEADERS:
+                if name in found:
+                    raise _ambiguous(name.decode(), "it is given more than once")
+                found[name] = value
         if not found:
             return _NO_ISOLATION
-        user = found.get(b"x-agent-user-isolation-key") or found.get(b"x-agent-user-id")
+        user = found.get(b"x-agent-user-isolation-key")
+        alias = found.get(b"x-agent-user-id")
+        if user and alias and user != alias:
+            raise _ambiguous("x-agent-user-id", "it differs from x-agent-user-isolation-key")
+        user = user or alias
         chat = found.get(CHAT_KEY_HEADER.encode())
         return cls(
             user_key=user.decode("latin-1") if user else None,
             chat_key=chat.decode("latin-1") if chat else None,
         )
+
+
+def _ambiguous(header: str, why: str) -> ApiError:
+    return bad_request(
+        f"The isolation header '{header}' is ambiguous: {why}. Send each isolation header once.",
+        param=header,
+        code="invalid_header",
+    )
 
 
 _ISOLATION_HEADERS = frozenset(h.encode() for h in (*USER_KEY_HEADERS, CHAT_KEY_HEADER))

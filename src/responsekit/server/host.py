@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -53,11 +53,17 @@ def _endpoint(method: Callable) -> Callable:
             logger.warning("store unavailable: %s", exc)
             return unavailable("The response store is unavailable; try again shortly.").response()
         except Exception:
-            logger.exception("unexpected error serving %s %s", request.method, request.url.path)
+            logger.exception("unexpected error serving %s %s", request.method, request.scope["path"])
             return internal_error().response()
 
     endpoint.__name__ = method.__name__
     return endpoint
+
+
+def _logged(task: asyncio.Task) -> None:
+    """A background run's task never fails silently ("Task exception was never retrieved")."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("a background run failed unexpectedly", exc_info=task.exception())
 
 
 class _NullLog:
@@ -100,6 +106,7 @@ class ResponsesAgentServerHost(Starlette):
         self._runs: dict[str, ResponseRun] = {}
         self._cancel_subscriptions: dict[str, Callable[[], None]] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._streams: set[EventStreamResponse] = set()  # open SSE responses (closed on shutdown)
         self._shutting_down = False
         self._shutdown_task: asyncio.Task | None = None
         self._unstored_log = MemoryEventLog(self.options.event_log_retention_seconds)
@@ -122,6 +129,9 @@ class ResponsesAgentServerHost(Starlette):
             lifespan=self._lifespan,
             exception_handlers={HTTPException: self._http_exception, Exception: self._unexpected},
         )
+        # A trailing slash is a 404, never a redirect: Starlette would build its Location from the
+        # client's Host header.
+        self.router.redirect_slashes = False
 
     # -- registration -------------------------------------------------------------------------------
     def response_handler(self, handler: Handler) -> Handler:
@@ -146,6 +156,7 @@ class ResponsesAgentServerHost(Starlette):
                 response_retention_seconds=self.options.response_retention_seconds,
                 event_log_retention_seconds=self.options.event_log_retention_seconds,
                 max_stored_responses=self.options.max_stored_responses,
+                max_stored_bytes=self.options.max_stored_bytes,
             )
         from responsekit.store.redis import RedisStore  # optional dependency
 
@@ -213,8 +224,12 @@ class ResponsesAgentServerHost(Starlette):
         for run in list(self._runs.values()):
             run.cancel("shutdown")
         pending = [run.done.wait() for run in list(self._runs.values())]
-        if pending:
+        if pending:  # bounded: a run ends within its abandon margin even if its handler does not
             await asyncio.gather(*pending)
+        # What still streams tails responses that run elsewhere (another replica): end those streams
+        # without inventing a terminal event; their clients resume with Last-Event-ID.
+        for stream in list(self._streams):
+            stream.stop()
 
     async def shutdown(self) -> None:
         """Drain (see begin_shutdown), wait until every response is terminal, release the store."""
@@ -253,19 +268,23 @@ class ResponsesAgentServerHost(Starlette):
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise too_big
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise too_big
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise too_big
+        except ClientDisconnect:  # the client left mid-body: nothing to answer, nothing went wrong
+            raise ApiError(400, "The client closed the connection before the body ended.") from None
         return bytes(body)
 
     async def _visible(self, response_id: str, request: Request) -> ResponseRecord:
         """The record, if it exists and belongs to the caller's isolation key; else 404."""
+        owner = IsolationContext.from_scope(request.scope).user_key  # an ambiguous key is a 400 first
         if not is_well_formed(response_id):
             raise not_found(response_id)
         store = await self._ensure_store()
         record = await store.records.get(response_id)
-        if record is None or record.owner != IsolationContext.from_scope(request.scope).user_key:
+        if record is None or record.owner != owner:
             raise not_found(response_id)
         return record
 
@@ -357,16 +376,20 @@ class ResponsesAgentServerHost(Starlette):
                 final = await run.execute()
             finally:
                 self._forget(response_id, stored)
+            if run.store_error is not None:
+                raise StoreUnavailable(str(run.store_error))
             return _json(final)
 
         task = asyncio.get_running_loop().create_task(run.execute())
         self._tasks.add(task)
-        task.add_done_callback(lambda t: (self._tasks.discard(t), self._forget(response_id, stored)))
+        task.add_done_callback(
+            lambda t: (self._tasks.discard(t), self._forget(response_id, stored), _logged(t))
+        )
         if not stream:  # background: answer at once with the queued response
             return _json(snapshot)
         frames = await log.read(response_id, -1, self.options.sse_keep_alive_interval_seconds)
         on_disconnect = None if background else (lambda: run.cancel("disconnected"))
-        return EventStreamResponse(frames, on_disconnect=on_disconnect)
+        return EventStreamResponse(frames, on_disconnect=on_disconnect, registry=self._streams)
 
     def _forget(self, response_id: str, stored: bool) -> None:
         self._runs.pop(response_id, None)
@@ -394,7 +417,7 @@ class ResponsesAgentServerHost(Starlette):
                 param="response_id",
                 code="not_found",
             ) from None
-        return EventStreamResponse(frames)
+        return EventStreamResponse(frames, registry=self._streams)
 
     async def _end_remotely(self, record: ResponseRecord) -> ResponseRecord:
         """Cancel a response whose handler runs in another process, and wait for its terminal state."""
@@ -482,18 +505,21 @@ class ResponsesAgentServerHost(Starlette):
         if exc.status_code == 405:
             error = ApiError(
                 405,
-                f"Method {request.method} is not allowed on {request.url.path}.",
+                f"Method {request.method} is not allowed on {request.scope['path']}.",
                 code="method_not_allowed",
                 headers=dict(exc.headers or {}),
             )
         elif exc.status_code == 404:
-            error = ApiError(404, f"No route for {request.method} {request.url.path}.", code="not_found")
+            # scope["path"], not request.url: the URL is built from the Host header, which may not parse
+            error = ApiError(404, f"No route for {request.method} {request.scope['path']}.", code="not_found")
         else:
             error = ApiError(exc.status_code, str(exc.detail), code=None)
         return error.response()
 
     async def _unexpected(self, request: Request, exc: Exception) -> Response:
-        logger.exception("unexpected error serving %s %s", request.method, request.url.path, exc_info=exc)
+        logger.exception(
+            "unexpected error serving %s %s", request.method, request.scope["path"], exc_info=exc
+        )
         return internal_error().response()
 
 

@@ -38,7 +38,7 @@ def normalize_input(request: models.CreateResponse) -> list[dict[str, Any]]:
             item["type"] = "message"
             item["content"] = _message_content(item["role"], item.get("content"))
             item.setdefault("status", "completed")
-        if not item.get("id"):
+        if not item.get("id") or not isinstance(item["id"], str):  # input_items pages by string id
             item["id"] = new_id(item.get("type", "item"))
         items.append(item)
     return items

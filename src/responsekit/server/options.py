@@ -25,6 +25,9 @@ class ResponsesServerOptions:
     event_log_retention_seconds: float = 3600.0
     #: The in-memory store keeps at most this many responses (oldest finished ones go first).
     max_stored_responses: int = 100_000
+    #: The in-memory store keeps at most about this many bytes: event-log frames plus an estimate of
+    #: each record (its input items and snapshot as JSON). Oldest finished responses go first.
+    max_stored_bytes: int = 1024**3
     #: Largest request body accepted; larger ones get 413 without being read further.
     max_request_body_bytes: int = 16 * 1024 * 1024
     #: Path prefix for the protocol routes, e.g. "/v1" serves "/v1/responses".
@@ -67,7 +70,7 @@ class ResponsesServerOptions:
             )
         for name in ("default_fetch_history_count",):
             _integer(name, getattr(self, name), minimum=0)
-        for name in ("max_stored_responses", "max_request_body_bytes"):
+        for name in ("max_stored_responses", "max_stored_bytes", "max_request_body_bytes"):
             _integer(name, getattr(self, name), minimum=1)
         if self.default_model is not None and not isinstance(self.default_model, str):
             raise ValueError(

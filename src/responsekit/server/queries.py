@@ -30,17 +30,29 @@ def _bool(request: Request, name: str) -> bool:
     )
 
 
+#: Cursors past this are all "after the end" (no log holds 2**63 events); clamping keeps every store's
+#: arithmetic on them in 64 bits.
+CURSOR_MAX = 2**63 - 1
+
+
 def _int(raw: str, name: str, minimum: int, maximum: int | None = None) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
+    """A decimal integer in plain ASCII digits (int() would also take " 5", "+5", "5_0" and "١٢")."""
+    negative = raw.startswith("-")
+    digits = raw[1:] if negative else raw
+    if not (digits.isascii() and digits.isdigit()):
         raise bad_request(
-            f"Invalid value for '{name}': expected an integer, got {raw!r}.", param=name, code="invalid_value"
-        ) from None
+            f"Invalid value for '{name}': expected an integer, got {raw[:40]!r}.",
+            param=name,
+            code="invalid_value",
+        )
+    digits = digits.lstrip("0") or "0"
+    # Beyond 19 digits only the sign matters (and int() refuses over 4,300 digits).
+    value = min(int(digits), CURSOR_MAX) if len(digits) <= 19 else CURSOR_MAX
+    value = -value if negative else value
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise bad_request(
-            f"Invalid value for '{name}': must be {bound}, got {value}.", param=name, code="invalid_value"
+            f"Invalid value for '{name}': must be {bound}, got {raw[:40]}.", param=name, code="invalid_value"
         )
     return value
 
@@ -96,13 +108,22 @@ def parse_input_items_query(request: Request) -> ItemsQuery:
 
 def page_items(items: list[dict[str, Any]], query: ItemsQuery) -> dict[str, Any]:
     """One page of a list in the protocol's cursor style (``after``/``before`` are item ids)."""
-    ordered = items if query.order == "asc" else items[::-1]
-    ids = [item.get("id") for item in ordered]
+    # Ids are unique per request (validation refuses repeats), but a cursor must never be
+    # ambiguous, whatever a store holds: an id seen before (or not a string) is listed once only.
+    seen: set[str] = set()
+    unique = []
+    for item in items:
+        item_id = item.get("id")
+        if isinstance(item_id, str) and item_id not in seen:
+            seen.add(item_id)
+            unique.append(item)
+    ordered = unique if query.order == "asc" else unique[::-1]
+    ids = [item["id"] for item in ordered]
     start, stop = 0, len(ordered)
     for name, cursor in (("after", query.after), ("before", query.before)):
         if cursor is not None and cursor not in ids:
             raise bad_request(
-                f"Invalid value for '{name}': no input item has id {cursor!r}.",
+                f"Invalid value for '{name}': no input item has id {cursor[:80]!r}.",
                 param=name,
                 code="invalid_value",
             )
@@ -121,7 +142,7 @@ def page_items(items: list[dict[str, Any]], query: ItemsQuery) -> dict[str, Any]
     return {
         "object": "list",
         "data": data,
-        "first_id": data[0].get("id") if data else None,
-        "last_id": data[-1].get("id") if data else None,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
         "has_more": has_more,
     }

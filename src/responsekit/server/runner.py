@@ -17,7 +17,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from responsekit.server.handler import open_handler
-from responsekit.store.protocols import LogEntry
+from responsekit.store.protocols import LogEntry, StoreUnavailable
 from responsekit.streaming.errors import StreamOrderError
 from responsekit.streaming.events import StreamEvent, encode_json
 from responsekit.streaming.snapshot import RUN_DEFAULTS
@@ -39,7 +39,26 @@ FAILURE_MESSAGES = {
     "incomplete": "The handler ended without finishing the response.",
     "shutdown": "The server shut down before the response finished.",
     "lost": "The worker running this response was lost.",
+    "store": "The response could not be stored.",
 }
+
+
+#: After an interrupt, how long the handler gets to unwind before the run ends without it.
+ABANDON_MARGIN_SECONDS = 0.5
+
+
+def _uncancel() -> None:
+    """Clear pending cancellation requests of the current task (the run goes on to end itself)."""
+    current = asyncio.current_task()
+    if current is not None and hasattr(current, "uncancel"):
+        while current.cancelling():
+            current.uncancel()
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    """Consume a left-behind handler task's outcome ("Task exception was never retrieved" otherwise)."""
+    if not task.cancelled():
+        task.exception()
 
 
 class HandlerProtocolError(RuntimeError):
@@ -77,7 +96,13 @@ class ResponseRun:
         self._template = dict(record.snapshot)
         self._stream: ResponseEventStream | None = None
         self._next_seq = 0
-        self._task: asyncio.Task | None = None
+        self._handler_task: asyncio.Task | None = None
+        self._abandoned: asyncio.Future | None = None
+        self._abandon_timer: asyncio.TimerHandle | None = None
+        self._left_behind = False
+        self._dropped_logged = False
+        #: Set when the store failed while the run was being ended (the host answers 503).
+        self.store_error: StoreUnavailable | None = None
         self._end_reason: str | None = None
         self._grace = cancellation_grace_seconds
         self._grace_timer: asyncio.TimerHandle | None = None
@@ -111,23 +136,97 @@ class ResponseRun:
             self._grace_timer = asyncio.get_running_loop().call_later(self._grace, self._interrupt)
         return True
 
+    def lose(self) -> None:
+        """The store says this run's lease was taken over: another replica declared it lost and
+        stored its terminal event. Stop the handler at once and write nothing more."""
+        if self._finalizing or self._terminal_delivered:
+            return
+        self._end_reason = "lost"
+        self.cancellation_signal.set()
+        self._interrupt()
+
     def _interrupt(self) -> None:
         if self._finalizing:
             return
         self._interrupted = True
-        task = self._task
+        task = self._handler_task
         # Mid-store, the run stops itself right after the store call (see _accept).
         if task is not None and not task.done() and not self._delivering:
             task.cancel()
+            # A handler that swallows the cancellation does not hold the response hostage: after
+            # a short margin the run ends without it (whatever it yields later is dropped).
+            self._abandon_timer = asyncio.get_running_loop().call_later(ABANDON_MARGIN_SECONDS, self._abandon)
+
+    def _abandon(self) -> None:
+        waiter = self._abandoned
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def execute(self) -> dict[str, Any]:
-        """Run the handler to its end; returns the terminal snapshot."""
-        self._task = asyncio.current_task()
+        """Run the handler to its end; returns the terminal snapshot.
+
+        The handler runs in a task of its own, so that a handler which ignores cancellation can be
+        left behind: the response still ends within the grace period plus a short margin.
+        """
+        loop = asyncio.get_running_loop()
         # A store shared by replicas keeps this run's lease alive until release (memory: no lease).
         hold = getattr(self._records, "hold", None)
-        release = hold(self.response_id) if hold is not None else None
+        release = hold(self.response_id, on_lost=self.lose) if hold is not None else None
         token = RUN_DEFAULTS.set((self.response_id, self.request, self._template))
+        try:
+            handler_task = self._handler_task = loop.create_task(self._consume())
+        finally:
+            RUN_DEFAULTS.reset(token)
+        self._abandoned = loop.create_future()
         failure: str | None = None
+        try:
+            try:
+                await asyncio.wait((handler_task, self._abandoned), return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:  # this run itself was cancelled (a hard stop): say so
+                if self._end_reason is None:
+                    self._end_reason = "shutdown"
+                self._interrupt()
+                _uncancel()
+                await asyncio.wait((handler_task, self._abandoned), return_when=asyncio.FIRST_COMPLETED)
+            if handler_task.done():
+                failure = handler_task.result()
+            else:
+                self._left_behind = True
+                handler_task.add_done_callback(_retrieve)
+                logger.warning(
+                    "response %s: the handler ignored its cancellation; the response ended without it "
+                    "(the handler keeps running until it returns)",
+                    self.response_id,
+                )
+            self._finalizing = True
+            for timer in (self._grace_timer, self._abandon_timer):
+                if timer is not None:
+                    timer.cancel()
+            if not self._terminal_delivered:
+                if failure is None and self._end_reason is None:
+                    failure = "incomplete"
+                    logger.warning(
+                        "response %s: handler incomplete: it ended without a terminal event; the runtime "
+                        "closed the open items and failed the response",
+                        self.response_id,
+                    )
+                await self._close(failure)
+        except StoreUnavailable as exc:
+            self.store_error = exc
+            logger.warning(
+                "response %s: store failure while ending the response (%s); its terminal state may not "
+                "be recorded",
+                self.response_id,
+                exc,
+            )
+        finally:  # even when the store fails: waiters must not hang
+            self.done.set()
+            if release is not None:
+                release()
+        return self.final_snapshot or {}
+
+    async def _consume(self) -> str | None:
+        """Feed the handler's events through ``_accept``; returns the failure reason, if any."""
         events = None
         try:
             try:
@@ -144,39 +243,39 @@ class ResponseRun:
         except (asyncio.CancelledError, _StopRun):
             if self._end_reason is None:  # cancelled from outside (e.g. a hard stop): say so
                 self._end_reason = "shutdown"
-            current = asyncio.current_task()
-            if current is not None and hasattr(current, "uncancel"):
-                while current.cancelling():
-                    current.uncancel()
+            _uncancel()
+        except StoreUnavailable as exc:
+            logger.warning(
+                "response %s: store failure while recording an event (%s); the response fails",
+                self.response_id,
+                exc,
+            )
+            return "store"
         except Exception:
-            failure = "exception"
+            if self._left_behind:  # e.g. it emitted on the stream the runtime had already ended
+                self._log_dropped()
+                return None
             logger.exception(
                 "response %s: the handler raised; the response fails with server_error", self.response_id
             )
-        finally:
-            RUN_DEFAULTS.reset(token)
-        self._finalizing = True
-        if self._grace_timer is not None:
-            self._grace_timer.cancel()
-        try:
-            if not self._terminal_delivered:
-                if failure is None and self._end_reason is None:
-                    failure = "incomplete"
-                    logger.warning(
-                        "response %s: handler incomplete: it ended without a terminal event; the runtime "
-                        "closed the open items and failed the response",
-                        self.response_id,
-                    )
-                await self._close(failure)
-        finally:  # even when the store fails (StoreUnavailable): waiters must not hang
-            self.done.set()
-            if release is not None:
-                release()
-        return self.final_snapshot or {}
+            return "exception"
+        return None
+
+    def _log_dropped(self) -> None:
+        if not self._dropped_logged:
+            self._dropped_logged = True
+            logger.warning(
+                "response %s: the handler went on after it was interrupted; what it emitted since is dropped",
+                self.response_id,
+            )
 
     # -- the loop's body ------------------------------------------------------------------------------
     async def _accept(self, item: Any) -> bool:
         """Check one yielded event and store it; True once the terminal event is in."""
+        if self._interrupted or self._left_behind:
+            # The handler went on after it was interrupted: the response is ended without it.
+            self._log_dropped()
+            raise _StopRun
         if not isinstance(item, StreamEvent):
             raise HandlerProtocolError(
                 f"the handler yielded {type(item).__name__}; yield the events that ResponseEventStream's "
@@ -236,6 +335,15 @@ class ResponseRun:
     async def _close(self, failure: str | None) -> None:
         """End the response on the handler's behalf: close open items, then the terminal event."""
         reason = self._end_reason or failure or "incomplete"
+        if reason == "lost":  # ended elsewhere (see lose): its stored terminal state is the outcome
+            current = await self._records.get(self.response_id) if self._records is not None else None
+            if current is not None and current.is_terminal:
+                self.final_snapshot = current.snapshot
+            else:
+                data = self._stream._data if self._stream is not None else self._template
+                error = {"code": "server_error", "message": FAILURE_MESSAGES["lost"]}
+                self.final_snapshot = {**data, "status": "failed", "error": error}
+            return
         stream = self._stream
         if stream is None or self._next_seq == 0:
             token = RUN_DEFAULTS.set((self.response_id, self.request, self._template))

@@ -9,10 +9,11 @@ error would otherwise read as a list of unrelated missing fields.
 from __future__ import annotations
 
 import json
+import math
 import typing
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from responsekit.models import _generated as models
 from responsekit.models.request import CreateResponse
@@ -54,28 +55,173 @@ CONTENT_PART_TYPES = frozenset(
 )
 
 
+#: Deepest nesting a request may have. The JSON validator refuses much deeper documents anyway
+#: (about 200 levels), and no real request comes near this.
+MAX_DEPTH = 100
+#: Integers in declared fields must fit a signed 64-bit integer, as every client can represent them.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: Python's int() refuses longer digit strings (sys.int_info.default_max_str_digits); the JSON
+#: validator refuses them too. Such literals are parsed as _LongInt and never converted.
+_MAX_INT_CHARS = 4300
+
+_JSON_TYPE_NAMES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type (never a Python class name: messages are for clients)."""
+    if isinstance(value, (int, float, _LongInt)) and not isinstance(value, bool):
+        return "number"
+    return _JSON_TYPE_NAMES.get(type(value), "value")
+
+
+class _LongInt:
+    """An integer literal too long to convert; it can only be out of range, or ignored."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text.lstrip("-"))
+
+
+def _parse_int(text: str) -> int | _LongInt:
+    return int(text) if len(text) <= _MAX_INT_CHARS else _LongInt(text)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
+    if body.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark: allowed, and meaningless
+        body = body[3:]
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request(f"The request body is not valid JSON ({exc}).", code="invalid_json") from None
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("The request body is not valid UTF-8 text.", code="invalid_json") from None
+    try:
+        data = json.loads(text, parse_int=_parse_int, parse_constant=_not_json)
+    except json.JSONDecodeError as exc:
+        raise bad_request(
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
+            code="invalid_json",
+        ) from None
+    except ValueError as exc:  # from _not_json: NaN, Infinity and -Infinity are not JSON
+        raise bad_request(f"The request body is not valid JSON: {exc}.", code="invalid_json") from None
     except RecursionError:
         raise bad_request(
             "The request body is nested too deeply to be parsed.", code="invalid_json"
         ) from None
     if not isinstance(data, dict):
         raise bad_request(
-            f"The request body must be a JSON object, not {type(data).__name__}.", code="invalid_json"
+            f"The request body must be a JSON object, not {json_type(data)}.", code="invalid_json"
         )
     return data
 
 
+def _check_numbers(data: dict[str, Any]) -> tuple[bool, bool]:
+    """Refuse what no field can hold; returns (dropped an unknown field, saw a wide integer).
+
+    In known fields, integer literals too long to convert and numbers that overflow a float
+    (``1e999``) are 400 naming the place. Unknown top-level fields are ignored, so one holding an
+    unconvertible integer is simply dropped. Any nesting beyond MAX_DEPTH is refused. Integers
+    beyond 64 bits in known fields are only noted: free-form JSON (a tool's schema) may hold them.
+    """
+    dropped = wide = False
+    for key in list(data):
+        known = key in KNOWN_REQUEST_FIELDS
+        stack: list[tuple[Any, list[Any]]] = [(data[key], [key])]
+        while stack:
+            value, path = stack.pop()
+            if isinstance(value, dict):
+                children: Any = value.items()
+            elif isinstance(value, list):
+                children = enumerate(value)
+            else:
+                if isinstance(value, _LongInt):
+                    if not known:
+                        del data[key]
+                        dropped = True
+                        break
+                    raise bad_request(
+                        f"Invalid value for '{_param(path)}': the number is out of range "
+                        f"(an integer of {value.digits} digits).",
+                        param=_param(path),
+                        code="invalid_value",
+                    )
+                if known and isinstance(value, float) and not math.isfinite(value):
+                    raise bad_request(
+                        f"Invalid value for '{_param(path)}': the number is out of range.",
+                        param=_param(path),
+                        code="invalid_value",
+                    )
+                if known and type(value) is int and not INT_MIN <= value <= INT_MAX:
+                    wide = True
+                continue
+            if len(path) > MAX_DEPTH:
+                raise bad_request(
+                    f"The request body is nested too deeply (more than {MAX_DEPTH} levels).",
+                    code="invalid_json",
+                )
+            stack.extend((child, [*path, name]) for name, child in children)
+    return dropped, wide
+
+
+def _check_ranges(request: BaseModel) -> None:
+    """Integers in declared fields must fit 64 bits (the schema bounds few of them; clients need all)."""
+    stack: list[tuple[Any, list[Any]]] = [(request, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, RootModel):
+            stack.append((node.root, path))
+        elif isinstance(node, BaseModel):
+            for name, field in type(node).model_fields.items():
+                # Free-form JSON (e.g. a tool's output) is the client's; __dict__ skips deprecation warnings.
+                if field.annotation is not Any:
+                    stack.append((node.__dict__.get(name), [*path, field.alias or name]))
+        elif isinstance(node, list):
+            stack.extend((child, [*path, i]) for i, child in enumerate(node))
+        elif isinstance(node, int) and not isinstance(node, bool) and not INT_MIN <= node <= INT_MAX:
+            raise bad_request(
+                f"Invalid value for '{_param(path)}': the number is out of range "
+                f"(at most {INT_MAX}, at least {INT_MIN}).",
+                param=_param(path),
+                code="invalid_value",
+            )
+
+
+def _check_type(value: Any, param: str) -> None:
+    if not isinstance(value, str):
+        raise bad_request(
+            f"Invalid value for '{param}': a type must be a string, not {json_type(value)}.",
+            param=param,
+            code="invalid_value",
+        )
+
+
+def _require_type(obj: dict[str, Any], param: str) -> None:
+    if "type" not in obj:
+        raise bad_request(f"Missing required parameter: '{param}'.", param=param, code="invalid_value")
+    _check_type(obj["type"], param)
+
+
 def _check_item_types(data: dict[str, Any]) -> bool:
-    """Name unknown item/content types; returns True if it filled in an implied message type."""
+    """Name unknown item/content types and bad item ids; returns True if it filled in a message type.
+
+    Item ids must be strings, and unique among the request's own items: input_items pages by item
+    id, and a repeated id would make its cursors ambiguous.
+    """
+    # Objects of a `type`-tagged union whose generated models all default their `type`: without
+    # one they would validate as anything and be echoed back as an object no client can read.
+    text = data.get("text")
+    if isinstance(text, dict) and isinstance(text.get("format"), dict):
+        _require_type(text["format"], "text.format.type")
+    if isinstance(data.get("tool_choice"), dict):
+        _require_type(data["tool_choice"], "tool_choice.type")
     items = data.get("input")
     changed = False
     if not isinstance(items, list):
         return changed
+    seen_ids: dict[str, int] = {}
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             continue
@@ -84,21 +230,47 @@ def _check_item_types(data: dict[str, Any]) -> bool:
             # before validation keeps the union from matching some other, more permissive item.
             item["type"] = "message"
             changed = True
+        if "type" not in item and "id" not in item:  # neither a message nor an item reference
+            _require_type(item, f"input[{i}].type")
         item_type = item.get("type")
-        if item_type is not None and item_type not in INPUT_ITEM_TYPES:
-            raise bad_request(
-                f"Invalid value for 'input[{i}].type': unknown item type {item_type!r}. "
-                f"Supported: {', '.join(sorted(INPUT_ITEM_TYPES))}.",
-                param=f"input[{i}].type",
-                code="invalid_value",
-            )
+        if item_type is not None:
+            _check_type(item_type, f"input[{i}].type")
+            if item_type not in INPUT_ITEM_TYPES:
+                raise bad_request(
+                    f"Invalid value for 'input[{i}].type': unknown item type {item_type[:80]!r}. "
+                    f"Supported: {', '.join(sorted(INPUT_ITEM_TYPES))}.",
+                    param=f"input[{i}].type",
+                    code="invalid_value",
+                )
+        item_id = item.get("id")
+        if item_id is not None:
+            if not isinstance(item_id, str):
+                raise bad_request(
+                    f"Invalid value for 'input[{i}].id': an item id must be a string, not {json_type(item_id)}.",
+                    param=f"input[{i}].id",
+                    code="invalid_value",
+                )
+            # An item reference's id names another item (maybe one of this request): not its own.
+            own = item_type not in (None, "item_reference") or "role" in item
+            if item_id in seen_ids and own:
+                raise bad_request(
+                    f"Invalid value for 'input[{i}].id': {item_id[:80]!r} is also the id of input[{seen_ids[item_id]}]; "
+                    "item ids must be unique within a request.",
+                    param=f"input[{i}].id",
+                    code="invalid_value",
+                )
+            if item_id and own:
+                seen_ids[item_id] = i
         content = item.get("content")
         if item_type in (None, "message") and isinstance(content, list):
             for j, part in enumerate(content):
-                part_type = part.get("type") if isinstance(part, dict) else None
-                if part_type is not None and part_type not in CONTENT_PART_TYPES:
+                if not isinstance(part, dict) or "type" not in part:
+                    continue
+                part_type = part["type"]
+                _check_type(part_type, f"input[{i}].content[{j}].type")  # parts have no untyped form
+                if part_type not in CONTENT_PART_TYPES:
                     raise bad_request(
-                        f"Invalid value for 'input[{i}].content[{j}].type': unknown content type {part_type!r}. "
+                        f"Invalid value for 'input[{i}].content[{j}].type': unknown content type {part_type[:80]!r}. "
                         f"Supported: {', '.join(sorted(CONTENT_PART_TYPES))}.",
                         param=f"input[{i}].content[{j}].type",
                         code="invalid_value",
@@ -171,9 +343,7 @@ def summarize(error: ValidationError, data: Any) -> ApiError:
     assert best is not None
     param = _param(best_path) or None
     got = best.get("input")
-    shown = (
-        json.dumps(got)[:80] if isinstance(got, (str, int, float, bool, type(None))) else type(got).__name__
-    )
+    shown = json.dumps(got)[:80] if isinstance(got, (str, int, float, bool, type(None))) else json_type(got)
     where = f"'{param}'" if param else "the request"
     message = best["msg"]
     if best["type"] == "literal_error" and best_path and best_path[-1] == "type":
@@ -192,6 +362,29 @@ def summarize(error: ValidationError, data: Any) -> ApiError:
     )
 
 
+def _whole_floats_as_ints(error: ValidationError, data: dict[str, Any]) -> bool:
+    """Turn the whole floats that integer fields refused (``20.0``) into ints; True if it did any.
+
+    JSON Schema counts 20.0 as an integer (a client computing a number may well send it), strict
+    validation does not.
+    """
+    changed = False
+    for entry in error.errors(include_url=False):
+        value = entry.get("input")
+        if entry["type"] != "int_type" or not isinstance(value, float) or not value.is_integer():
+            continue
+        if not INT_MIN <= value <= INT_MAX:
+            continue
+        path = _real_path(tuple(entry["loc"]), data, missing=False)
+        parent: Any = data
+        for part in path[:-1]:
+            parent = parent[part]
+        if path and type(parent[path[-1]]) is float and parent[path[-1]] == value:
+            parent[path[-1]] = int(value)
+            changed = True
+    return changed
+
+
 KNOWN_REQUEST_FIELDS = frozenset(
     field.alias or name for name, field in models.CreateResponse.model_fields.items()
 )
@@ -207,13 +400,27 @@ def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) ->
                 param=unknown[0],
                 code="unknown_parameter",
             )
-    if _check_item_types(data):
+    dropped, wide = _check_numbers(data)
+    if _check_item_types(data) or dropped or body.startswith(b"\xef\xbb\xbf"):
         body = json.dumps(data).encode()
-    try:
-        # Strict JSON validation: "yes" is not a boolean and "1" is not a number.
-        request = CreateResponse.model_validate_json(body, strict=True)
-    except ValidationError as exc:
-        raise summarize(exc, data) from None
+    for attempt in range(3):
+        try:
+            # Strict JSON validation: "yes" is not a boolean and "1" is not a number.
+            request = CreateResponse.model_validate_json(body, strict=True)
+            break
+        except ValidationError as exc:
+            invalid = next((e for e in exc.errors(include_url=False) if e["type"] == "json_invalid"), None)
+            if invalid is not None:  # what the JSON validator refuses that json.loads took (a lone surrogate)
+                reason = str(invalid.get("ctx", {}).get("error") or "").strip() or "unreadable"
+                raise bad_request(
+                    f"The request body is not valid JSON: {reason}.", code="invalid_json"
+                ) from None
+            if attempt < 2 and _whole_floats_as_ints(exc, data):
+                body = json.dumps(data).encode()
+                continue
+            raise summarize(exc, data) from None
+    if wide:
+        _check_ranges(request)
     if data.get("previous_response_id") and data.get("conversation"):
         raise bad_request(
             "Mutually exclusive parameters: use either 'previous_response_id' or 'conversation', not both.",

@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+#: Most frames one batch of a reader holds (references to the log's frames, not copies).
+MAX_BATCH_FRAMES = 256
+
 
 class FrameBuffer:
     __slots__ = ("frames", "closed", "waiter")
@@ -34,7 +37,8 @@ class FrameBuffer:
         while True:
             frames = self.frames
             if position < len(frames):
-                batch = frames[position:]
+                # A bounded slice: a replay of a long log never copies the whole list per reader.
+                batch = frames[position : position + MAX_BATCH_FRAMES]
                 position += len(batch)
                 yield batch
                 continue

@@ -8,23 +8,83 @@ from typing import Any
 
 from responsekit.store.frames import FrameBuffer
 from responsekit.store.protocols import TERMINAL_STATUSES, LogEntry, ResponseRecord, Store
+from responsekit.streaming.events import encode_json
 
 # How many expired entries one write may sweep: keeps each write's cost bounded.
 _SWEEP_BATCH = 64
+#: The default byte bound of a MemoryStore (``ResponsesServerOptions.max_stored_bytes``).
+DEFAULT_MAX_STORED_BYTES = 1024**3
+
+#: A conversation belongs to its isolation scope: (owner, chat_key, conversation id).
+ConversationKey = tuple[str | None, str | None, str]
 
 
 def _history_items(record: ResponseRecord) -> list[dict[str, Any]]:
     return [*record.input_items, *record.snapshot.get("output", [])]
 
 
+def _conversation_key(record: ResponseRecord) -> ConversationKey | None:
+    if not record.conversation_id:
+        return None
+    return (record.owner, record.chat_key, record.conversation_id)
+
+
+def _record_bytes(record: ResponseRecord) -> int:
+    """A cheap estimate of what a record holds: its input items and snapshot, encoded as JSON."""
+    return len(encode_json(record.input_items)) + len(encode_json(record.snapshot))
+
+
+class _ByteBound:
+    """The bytes one MemoryStore holds (log frames, plus each record's estimate) against ``limit``.
+
+    Over the limit, the responses that finished longest ago go first, record and log together; a
+    running part (a record not finished, a log not closed) is never evicted.
+    """
+
+    __slots__ = ("limit", "total", "finished", "records", "events")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.total = 0
+        #: Responses with a finished part, in the order they finished (the oldest are evicted first).
+        self.finished: dict[str, None] = {}
+        self.records: MemoryRecordStore | None = None
+        self.events: MemoryEventLog | None = None
+
+    def finish(self, response_id: str) -> None:
+        self.finished.setdefault(response_id)  # the record finishes first; its log keeps that place
+
+    def forget(self, response_id: str) -> None:
+        """A part was dropped: stop tracking the response once neither part remains."""
+        if response_id not in self.finished:
+            return
+        records, events = self.records, self.events
+        if (records is None or response_id not in records._records) and (
+            events is None or response_id not in events._logs
+        ):
+            del self.finished[response_id]
+
+    def enforce(self) -> None:
+        finished = self.finished
+        while self.total > self.limit and finished:
+            response_id = next(iter(finished))
+            del finished[response_id]
+            if self.records is not None:
+                self.records._evict(response_id)
+            if self.events is not None:
+                self.events._evict(response_id)
+
+
 class MemoryRecordStore:
     """Records in an insertion-ordered dict; the oldest expire first (retention is one constant)."""
 
-    def __init__(self, retention_seconds: float, max_records: int) -> None:
+    def __init__(self, retention_seconds: float, max_records: int, bound: _ByteBound | None = None) -> None:
         self._retention = retention_seconds
         self._max = max_records
         self._records: dict[str, tuple[float, ResponseRecord]] = {}
-        self._conversations: dict[str, list[str]] = {}
+        self._conversations: dict[ConversationKey, list[str]] = {}
+        self._bound = bound
+        self._sizes: dict[str, int] = {}  # each record's estimate, while it counts against the bound
 
     def __len__(self) -> int:
         return len(self._records)
@@ -53,21 +113,46 @@ class MemoryRecordStore:
 
     def _drop(self, response_id: str) -> None:
         entry = self._records.pop(response_id, None)
-        if entry is not None and entry[1].conversation_id:
-            ids = self._conversations.get(entry[1].conversation_id)
+        if entry is None:
+            return
+        bound = self._bound
+        if bound is not None:
+            bound.total -= self._sizes.pop(response_id, 0)
+            bound.forget(response_id)
+        key = _conversation_key(entry[1])
+        if key is not None:
+            ids = self._conversations.get(key)
             if ids is not None:
                 try:
                     ids.remove(response_id)
                 except ValueError:
                     pass
                 if not ids:
-                    del self._conversations[entry[1].conversation_id]
+                    del self._conversations[key]
+
+    def _evict(self, response_id: str) -> None:
+        """Drop a finished record to make room (the byte bound); a running one stays."""
+        entry = self._records.get(response_id)
+        if entry is not None and entry[1].finished:
+            self._drop(response_id)
 
     async def create(self, record: ResponseRecord) -> None:
         self._sweep()
-        self._records[record.response_id] = (time.monotonic() + self._retention, record)
-        if record.conversation_id:
-            self._conversations.setdefault(record.conversation_id, []).append(record.response_id)
+        response_id = record.response_id
+        if response_id in self._records:
+            self._drop(response_id)  # a replaced record must not stay counted or listed twice
+        self._records[response_id] = (time.monotonic() + self._retention, record)
+        key = _conversation_key(record)
+        if key is not None:
+            self._conversations.setdefault(key, []).append(response_id)
+        bound = self._bound
+        if bound is not None:
+            size = self._sizes[response_id] = _record_bytes(record)
+            bound.total += size
+            if record.finished:
+                bound.finish(response_id)
+            if bound.total > bound.limit:
+                bound.enforce()
 
     async def get(self, response_id: str) -> ResponseRecord | None:
         entry = self._records.get(response_id)
@@ -95,6 +180,14 @@ class MemoryRecordStore:
         # Retention counts from the end: a response that ran long stays retrievable after it ends.
         del self._records[response_id]
         self._records[response_id] = (max(entry[0], time.monotonic() + self._retention), entry[1])
+        bound = self._bound
+        if bound is not None:
+            # No eviction here: the terminal event is appended next, and evicting before it would
+            # end this response's live readers without it. The append enforces the bound.
+            size = _record_bytes(entry[1])
+            bound.total += size - self._sizes.get(response_id, 0)
+            self._sizes[response_id] = size
+            bound.finish(response_id)
         return True
 
     async def delete(self, response_id: str) -> bool:
@@ -107,8 +200,9 @@ class MemoryRecordStore:
             return []
         chunks: list[list[dict[str, Any]]] = []
         count = 0
-        if record.conversation_id:
-            for response_id in reversed(self._conversations.get(record.conversation_id, [])):
+        key = _conversation_key(record)
+        if key is not None:
+            for response_id in reversed(self._conversations.get(key, [])):
                 if count >= limit:
                     break
                 entry = self._records.get(response_id)
@@ -134,20 +228,24 @@ class MemoryRecordStore:
 
 
 class _Log(FrameBuffer):
-    __slots__ = ("expires_at",)
+    __slots__ = ("expires_at", "size")
 
     def __init__(self, expires_at: float) -> None:
         super().__init__()
         self.expires_at = expires_at
+        self.size = 0  # bytes of its frames
 
 
 class MemoryEventLog:
     """Per-response lists of SSE frames; readers wait on a future that each append resolves."""
 
-    def __init__(self, retention_seconds: float, max_logs: int | None = None) -> None:
+    def __init__(
+        self, retention_seconds: float, max_logs: int | None = None, bound: _ByteBound | None = None
+    ) -> None:
         self._retention = retention_seconds
         self._max = max_logs
         self._logs: dict[str, _Log] = {}
+        self._bound = bound
 
     def __len__(self) -> int:
         return len(self._logs)
@@ -165,13 +263,30 @@ class MemoryEventLog:
                 return
             # An expiring log that is still being written (a handler running past the retention
             # window) moves to the back rather than vanishing under its readers.
-            del logs[oldest_id]
             if not log.closed:
+                del logs[oldest_id]
                 log.expires_at = max(log.expires_at, now + self._retention)
                 logs[oldest_id] = log
+            else:
+                self._remove(oldest_id)
+
+    def _remove(self, response_id: str) -> _Log | None:
+        log = self._logs.pop(response_id, None)
+        bound = self._bound
+        if log is not None and bound is not None:
+            bound.total -= log.size
+            bound.forget(response_id)
+        return log
+
+    def _evict(self, response_id: str) -> None:
+        """Drop a closed log to make room (the byte bound); one still being written stays."""
+        log = self._logs.get(response_id)
+        if log is not None and log.closed:
+            self.discard(response_id)
 
     async def open(self, response_id: str) -> None:
         self._sweep()
+        self._remove(response_id)
         self._logs[response_id] = _Log(time.monotonic() + self._retention)
 
     async def append(self, response_id: str, entries: list[LogEntry], *, close: bool = False) -> None:
@@ -179,12 +294,24 @@ class MemoryEventLog:
         if log is None or log.closed:
             return
         if len(entries) == 1:
-            log.frames.append(entries[0].frame)
+            frame = entries[0].frame
+            log.frames.append(frame)
+            added = len(frame)
         else:
-            log.frames.extend([entry.frame for entry in entries])
+            frames = [entry.frame for entry in entries]
+            log.frames.extend(frames)
+            added = sum(map(len, frames))
+        log.size += added
         if close:
             self._close(response_id, log)
         log.wake()
+        bound = self._bound
+        if bound is not None:
+            bound.total += added
+            if close:
+                bound.finish(response_id)
+            if bound.total > bound.limit:
+                bound.enforce()  # readers already holding an evicted log still read it to its end
 
     def _close(self, response_id: str, log: _Log) -> None:
         """Mark the log finished; its retention counts from now (it moves to the back)."""
@@ -202,7 +329,7 @@ class MemoryEventLog:
 
     def discard(self, response_id: str) -> None:
         """Drop a log now (readers already holding it finish what it has, then stop)."""
-        log = self._logs.pop(response_id, None)
+        log = self._remove(response_id)
         if log is not None:
             log.closed = True
             log.wake()
@@ -212,7 +339,7 @@ class MemoryEventLog:
     ) -> AsyncIterator[list[bytes]]:
         log = self._logs.get(response_id)
         if log is not None and log.closed and log.expires_at <= time.monotonic():
-            del self._logs[response_id]  # expired: sweeps are lazy, a read must not outlive retention
+            self._remove(response_id)  # expired: sweeps are lazy, a read must not outlive retention
             log = None
         if log is None:
             raise KeyError(response_id)
@@ -249,10 +376,17 @@ class MemoryStore(Store):
         response_retention_seconds: float = 3600.0,
         event_log_retention_seconds: float = 3600.0,
         max_stored_responses: int = 100_000,
+        max_stored_bytes: int = DEFAULT_MAX_STORED_BYTES,
     ) -> None:
+        bound = _ByteBound(max_stored_bytes)
+        bound.records = MemoryRecordStore(response_retention_seconds, max_stored_responses, bound)
+        bound.events = MemoryEventLog(event_log_retention_seconds, max_stored_responses, bound)
         super().__init__(
-            records=MemoryRecordStore(response_retention_seconds, max_stored_responses),
-            events=MemoryEventLog(event_log_retention_seconds, max_stored_responses),
-            cancels=MemoryCancelSignals(),
-            name="memory",
+            records=bound.records, events=bound.events, cancels=MemoryCancelSignals(), name="memory"
         )
+        self._bound = bound
+
+    @property
+    def stored_bytes(self) -> int:
+        """What the store counts against ``max_stored_bytes``: log frames plus record estimates."""
+        return self._bound.total

@@ -121,10 +121,22 @@ def request_as_dict(request: Any) -> dict[str, Any]:
                     for v in value
                 ]
             out[key] = value
+        if isinstance(out.get("prompt"), dict):
+            _default_image_detail(out["prompt"])
         return out
     if isinstance(request, Mapping):
         return dict(request)
     raise TypeError(f"request must be a CreateResponse or a mapping, not {type(request).__name__}")
+
+
+def _default_image_detail(prompt: dict[str, Any]) -> None:
+    """An input image among a prompt's variables may leave ``detail`` out on a request; the echoed
+    response states the default ("auto"), as it does for input items (clients require it there)."""
+    variables = prompt.get("variables")
+    if isinstance(variables, dict):
+        for value in variables.values():
+            if isinstance(value, dict) and value.get("type") == "input_image" and value.get("detail") is None:
+                value["detail"] = "auto"
 
 
 def new_response(
