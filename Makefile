@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-UPSTREAM ?= ../shared/reference/openai-openapi.json
+# The pinned upstream OpenAPI file, kept in the repository; `make spec UPSTREAM=new.json` moves the pin.
+UPSTREAM ?= spec/upstream/openai-openapi.json.gz
 PORT ?= 8088
 
 .PHONY: help install run spec spec-check codegen codegen-check test lint bench clean
@@ -26,8 +27,8 @@ install: $(STAMP) ## create .venv and install responsekit with its dev tools
 run: install ## set up, then serve the echo sample on the in-memory store (PORT=8088)
 	PORT=$(PORT) $(BIN)/python samples/getting_started/app.py
 
-spec: install ## re-extract spec/openapi.json from UPSTREAM plus spec/overlay.yaml
-	$(BIN)/python -m codegen.extract --upstream $(UPSTREAM)
+spec: install ## re-extract spec/openapi.json from UPSTREAM plus spec/overlay.yaml (and pin UPSTREAM)
+	$(BIN)/python -m codegen.extract --upstream $(UPSTREAM) --pin
 
 spec-check: install ## report what UPSTREAM has that spec/ lacks (paths, schemas, event types)
 	$(BIN)/python -m codegen.spec_check --upstream $(UPSTREAM)

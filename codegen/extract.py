@@ -8,6 +8,7 @@ Output is deterministic: the same inputs give the same bytes.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import sys
@@ -16,8 +17,9 @@ from pathlib import Path
 from codegen.overlay import apply_overlay, load_overlay
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_UPSTREAM = ROOT.parent / "shared" / "reference" / "openai-openapi.json"
 SPEC_DIR = ROOT / "spec"
+# The pinned upstream, kept in the repository (gzip-compressed; see spec/upstream/NOTICE).
+DEFAULT_UPSTREAM = SPEC_DIR / "upstream" / "openai-openapi.json.gz"
 
 # Keys that carry prose or vendor documentation metadata, never wire facts.
 PROSE_KEYS = {
@@ -119,12 +121,23 @@ def extract(upstream: dict) -> dict:
     return strip_prose(spec)
 
 
+def read_upstream(path: Path) -> bytes:
+    """The upstream file's bytes, decompressed when it is gzip (as the pinned copy is)."""
+    data = Path(path).read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def load_upstream(path: Path) -> dict:
+    return json.loads(read_upstream(path))
+
+
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The digest of the (uncompressed) document, so compressing the pin does not change it."""
+    return hashlib.sha256(read_upstream(path)).hexdigest()
 
 
 def build(upstream_path: Path, overlay_path: Path) -> dict:
-    upstream = json.loads(upstream_path.read_text())
+    upstream = load_upstream(upstream_path)
     spec = extract(upstream)
     apply_overlay(spec, load_overlay(overlay_path))
     spec["info"]["x-upstream-sha256"] = sha256_of(upstream_path)
@@ -135,13 +148,29 @@ def dump(spec: dict) -> str:
     return json.dumps(spec, indent=1, ensure_ascii=False) + "\n"
 
 
+def pin(upstream_path: Path, pinned: Path = DEFAULT_UPSTREAM) -> bool:
+    """Make ``upstream_path`` the pinned copy (gzip, deterministic bytes); False if it already is."""
+    data = read_upstream(upstream_path)
+    if pinned.exists() and read_upstream(pinned) == data:
+        return False
+    pinned.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+    return True
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--upstream", type=Path, default=DEFAULT_UPSTREAM)
     parser.add_argument("--overlay", type=Path, default=SPEC_DIR / "overlay.yaml")
     parser.add_argument("--out", type=Path, default=SPEC_DIR / "openapi.json")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help=f"also keep --upstream as the pinned copy ({DEFAULT_UPSTREAM.relative_to(ROOT)}), as `make spec` does",
+    )
     args = parser.parse_args(argv)
     spec = build(args.upstream, args.overlay)
+    if args.pin and pin(args.upstream):
+        print(f"pinned {args.upstream} as {DEFAULT_UPSTREAM.relative_to(ROOT)}", file=sys.stderr)
     args.out.write_text(dump(spec))
     schemas = spec["components"]["schemas"]
     print(

@@ -22,7 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.json"
 MODELS_OUT = ROOT / "src" / "responsekit" / "models" / "_generated.py"
 BUILDERS_OUT = ROOT / "src" / "responsekit" / "streaming" / "_generated_builders.py"
+# The tools that shape the generated code, pinned exactly (pyproject's `codegen` extra): a new release of
+# either may change the output, so `make codegen-check` must never run with another version.
 DATAMODEL_CODEGEN_VERSION = "0.89.0"
+RUFF_VERSION = "0.17.6"
+PINNED_TOOLS = {"datamodel-code-generator": DATAMODEL_CODEGEN_VERSION, "ruff": RUFF_VERSION}
 
 # Options pinned here, not on a command line, so every run is the same run.
 DATAMODEL_OPTIONS = [
@@ -63,14 +67,15 @@ def header(kind: str, spec_bytes: bytes) -> str:
 
 
 def check_tool_version() -> None:
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    found = version("datamodel-code-generator")
-    if found != DATAMODEL_CODEGEN_VERSION:
-        sys.exit(
-            f"codegen needs datamodel-code-generator=={DATAMODEL_CODEGEN_VERSION} (found {found}); "
-            "run `make install`"
-        )
+    for tool, pinned in PINNED_TOOLS.items():
+        try:
+            found = version(tool)
+        except PackageNotFoundError:
+            found = "none"
+        if found != pinned:
+            sys.exit(f"codegen needs {tool}=={pinned} (found {found}); run `make install`")
 
 
 def render_models(spec_bytes: bytes) -> str:

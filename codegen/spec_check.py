@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from codegen.extract import DEFAULT_UPSTREAM, SPEC_DIR, extract, resolve_pointer, sha256_of
+from codegen.extract import DEFAULT_UPSTREAM, SPEC_DIR, extract, load_upstream, resolve_pointer, sha256_of
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 KINDS = ("operations", "components", "event types", "properties")
@@ -101,7 +101,7 @@ def missing(upstream: dict, spec: dict) -> dict[str, list[str]]:
 
 def report(upstream_path: Path, spec_path: Path) -> tuple[int, str]:
     """The exit status and the text to print."""
-    upstream = json.loads(upstream_path.read_text())
+    upstream = load_upstream(upstream_path)
     spec = json.loads(spec_path.read_text())
     lacking = missing(upstream, spec)
     lines: list[str] = []

@@ -432,7 +432,7 @@ async def test_response_satisfies_the_open_responses_required_fields(store_kind)
     from pathlib import Path
 
     spec = json.loads(
-        (Path(__file__).parents[3] / "shared/reference/openresponses-openapi-2026-04-24.json").read_text()
+        (Path(__file__).parents[2] / "spec/upstream/openresponses-openapi-2026-04-24.json").read_text()
     )
     schemas = spec["components"]["schemas"]
     name = next(n for n in schemas if n.lower() == "responseresource")

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from codegen.builders import CONFIG, BuilderConfigError, render_builders
+from codegen.extract import DEFAULT_UPSTREAM, load_upstream
 from responsekit.models import _generated as models
 from responsekit.streaming import _generated_builders as gen
 from responsekit.streaming import builders as hand_builders
@@ -23,7 +24,6 @@ from responsekit.streaming import stream as hand_stream
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "spec" / "openapi.json"
-UPSTREAM = ROOT.parent / "shared" / "reference" / "openai-openapi.json"
 GENERATED = [
     ROOT / "src/responsekit/models/_generated.py",
     ROOT / "src/responsekit/streaming/_generated_builders.py",
@@ -32,7 +32,7 @@ GENERATED = [
 
 def upstream_union_types(union_name: str) -> set[str]:
     """Read off the upstream file itself (not spec/): the `type` values of a union's members."""
-    schemas = json.loads(UPSTREAM.read_text())["components"]["schemas"]
+    schemas = load_upstream(DEFAULT_UPSTREAM)["components"]["schemas"]
 
     def type_values(schema: dict) -> set[str]:
         if "$ref" in schema:

@@ -47,7 +47,7 @@ OVERLAY_SCHEMAS = {
 
 @pytest.fixture(scope="module")
 def upstream() -> dict:
-    return json.loads(ex.DEFAULT_UPSTREAM.read_text())
+    return ex.load_upstream(ex.DEFAULT_UPSTREAM)
 
 
 @pytest.fixture(scope="module")

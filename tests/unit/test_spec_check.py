@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codegen import spec_check
-from codegen.extract import DEFAULT_UPSTREAM
+from codegen.extract import DEFAULT_UPSTREAM, load_upstream
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "spec" / "openapi.json"
@@ -19,7 +19,7 @@ SPEC_PATH = ROOT / "spec" / "openapi.json"
 
 @pytest.fixture(scope="module")
 def upstream() -> dict:
-    return json.loads(DEFAULT_UPSTREAM.read_text())
+    return load_upstream(DEFAULT_UPSTREAM)
 
 
 def write(tmp_path: Path, doc: dict) -> Path:

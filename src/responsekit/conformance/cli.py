@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from responsekit.conformance import requirements
 from responsekit.conformance.context import DEFAULT_PROMPT, DEFAULT_PROMPT_LONG, DEFAULT_PROMPT_TOOL
 
 __all__ = ["main", "build_run_parser"]
@@ -107,6 +108,10 @@ def _run(argv: Sequence[str]) -> int:
     args = build_run_parser().parse_args(argv)
     if args.timeout <= 0:
         print("--timeout must be positive", file=sys.stderr)
+        return USAGE_ERROR
+    missing_extra = requirements.missing()
+    if missing_extra:  # say so once, before any check, rather than failing every check that needs it
+        print(missing_extra, file=sys.stderr)
         return USAGE_ERROR
     only = [i for group in args.only for i in group]
     skip = [i for group in args.skip for i in group]

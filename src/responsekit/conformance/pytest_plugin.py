@@ -46,6 +46,11 @@ def responses_conformance(request: pytest.FixtureRequest) -> Iterator[Any]:
     url = opt("responses_base_url")
     if not url:
         pytest.skip("no --responses-base-url given")
+    from responsekit.conformance import requirements
+
+    missing_extra = requirements.missing()
+    if missing_extra:  # once, before any check runs
+        pytest.exit(missing_extra, returncode=pytest.ExitCode.USAGE_ERROR)
     from responsekit.conformance.context import Config, Context
 
     headers = {}

@@ -35,8 +35,15 @@ def run_suite(
     on_result: Callable[[Result], None] | None = None,
     context: Context | None = None,
 ) -> list[Result]:
-    """Run ``checks`` (all by default) in order; report progress through the callbacks."""
+    """Run ``checks`` (all by default) in order; report progress through the callbacks.
+
+    Raises ``requirements.MissingExtra`` (an ``ImportError`` naming the extra to install) before any
+    check runs when a package the suite needs is missing.
+    """
+    from responsekit.conformance import requirements
     from responsekit.conformance.checks import all_checks
+
+    requirements.require()
 
     checks = all_checks() if checks is None else checks
     ctx = context or Context(config)
