@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from codegen.builders import render_builders
+from codegen.postpass import plain_models
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.json"
@@ -25,6 +26,9 @@ BUILDERS_OUT = ROOT / "src" / "responsekit" / "streaming" / "_generated_builders
 # The tools that shape the generated code, pinned exactly (pyproject's `codegen` extra): a new release of
 # either may change the output, so `make codegen-check` must never run with another version.
 DATAMODEL_CODEGEN_VERSION = "0.89.0"
+#: Unions that stay RootModel classes: documents validated on their own, which no field holds
+#: (one SSE payload: `ResponseStreamEvent.model_validate_json(data).root` is the event model).
+ROOT_MODELS = ("ResponseStreamEvent",)
 RUFF_VERSION = "0.17.6"
 PINNED_TOOLS = {"datamodel-code-generator": DATAMODEL_CODEGEN_VERSION, "ruff": RUFF_VERSION}
 
@@ -48,6 +52,10 @@ DATAMODEL_OPTIONS = [
     "--use-one-literal-as-default",
     "--use-double-quotes",
     "--disable-timestamp",
+    # A schema that only names or constrains a primitive, a list, a map or a union is a type alias
+    # (`CallId = TypeAliasType("CallId", Annotated[str, Field(max_length=64)])`), not a RootModel: a
+    # field reads as its JSON value (`request.model` is a str, `request.input[0]` an item model).
+    "--use-type-alias",
     # Requests must survive protocol growth: unknown fields are kept, not rejected.
     "--extra-fields",
     "allow",
@@ -91,7 +99,8 @@ def render_models(spec_bytes: bytes) -> str:
     lines = body.splitlines(keepends=True)
     while lines and lines[0].startswith("#"):
         lines.pop(0)
-    return header("Protocol models (pydantic v2).", spec_bytes) + "".join(lines)
+    body = plain_models("".join(lines), ROOT_MODELS)
+    return header("Protocol models (pydantic v2).", spec_bytes) + ruff_format(body)
 
 
 def ruff_format(source: str) -> str:
@@ -102,7 +111,7 @@ def ruff_format(source: str) -> str:
         text=True,
     )
     if proc.returncode != 0:
-        sys.exit(f"ruff format failed on generated builders:\n{proc.stderr}")
+        sys.exit(f"ruff format failed on generated code:\n{proc.stderr}")
     return proc.stdout
 
 

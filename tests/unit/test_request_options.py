@@ -74,7 +74,7 @@ def test_the_handler_reads_the_request_as_a_model_and_as_its_json_object() -> No
         seen["missing"] = request.get("instructions", "none given")
         seen["has_tools"] = "tools" in request
         seen["future_field"] = request["a_field_from_the_future"]
-        seen["input_type"] = type(request.input.root).__name__  # attribute access stays typed
+        seen["input_type"] = type(request.input).__name__  # attribute access stays typed
         return TextResponse(context, request, text="ok")
 
     body = {"model": "m-1", "input": "hi", "metadata": {"k": "v"}, "a_field_from_the_future": 7}

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeAliasType
 
 __all__ = [
     "response_errors",
@@ -31,13 +32,17 @@ ENVELOPE_KEYS = ("message", "type", "param", "code")
 
 
 def _members(union: Any) -> list[type[BaseModel]]:
+    if isinstance(union, TypeAliasType):  # a named union: `OutputItem = TypeAliasType(...)`
+        union = union.__value__
     if isinstance(union, type) and issubclass(union, BaseModel) and "root" in union.model_fields:
         union = union.model_fields["root"].annotation
     if typing.get_origin(union) is typing.Annotated:
         union = typing.get_args(union)[0]
     out = []
     for member in typing.get_args(union) or (union,):
-        if isinstance(member, type) and issubclass(member, BaseModel):
+        if isinstance(member, TypeAliasType):  # a named union inside a union: flatten it
+            out += _members(member)
+        elif isinstance(member, type) and issubclass(member, BaseModel):
             if "root" in member.model_fields:  # a RootModel wrapping a union: flatten it
                 out += _members(member)
             else:

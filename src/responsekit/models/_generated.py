@@ -2,27 +2,30 @@
 # Source: spec/openapi.json (sha256 f0b1355546fffc23f8d450a5d13227bb011d4e23ae3577f60e1cbe8a7ce280b5), by `make codegen` (codegen/generate.py).
 # To change it, edit spec/overlay.yaml, codegen/builders.yaml or codegen/templates/, then
 # run `make codegen`.
-
 from __future__ import annotations
-from typing import Annotated, Any, Literal
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, RootModel, StringConstraints
+
+
+from typing import Annotated, Any, Literal, Union
+
+
 from typing_extensions import TypeAliasType
 
 
-class ApplyPatchCallOutputStatus(RootModel[Literal["completed", "failed"]]):
-    root: Literal["completed", "failed"]
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 
-class ApplyPatchCallOutputStatusParam(RootModel[Literal["completed", "failed"]]):
-    root: Literal["completed", "failed"]
+ApplyPatchCallOutputStatus = TypeAliasType("ApplyPatchCallOutputStatus", Literal["completed", "failed"])
 
 
-class ApplyPatchCallStatus(RootModel[Literal["in_progress", "completed"]]):
-    root: Literal["in_progress", "completed"]
+ApplyPatchCallOutputStatusParam = TypeAliasType(
+    "ApplyPatchCallOutputStatusParam", Literal["completed", "failed"]
+)
 
 
-class ApplyPatchCallStatusParam(RootModel[Literal["in_progress", "completed"]]):
-    root: Literal["in_progress", "completed"]
+ApplyPatchCallStatus = TypeAliasType("ApplyPatchCallStatus", Literal["in_progress", "completed"])
+
+
+ApplyPatchCallStatusParam = TypeAliasType("ApplyPatchCallStatusParam", Literal["in_progress", "completed"])
 
 
 class ApplyPatchCreateFileOperation(BaseModel):
@@ -59,8 +62,7 @@ class ApplyPatchDeleteFileOperationParam(BaseModel):
     path: Annotated[str, Field(min_length=1)]
 
 
-class Output(RootModel[str]):
-    root: Annotated[str, Field(max_length=10485760)]
+Output = TypeAliasType("Output", Annotated[str, Field(max_length=10485760)])
 
 
 class ApplyPatchUpdateFileOperation(BaseModel):
@@ -92,12 +94,10 @@ class ApproximateLocation(BaseModel):
     timezone: str | None = None
 
 
-class CallableToolAllowedCaller(RootModel[Literal["direct", "programmatic"]]):
-    root: Literal["direct", "programmatic"]
+CallableToolAllowedCaller = TypeAliasType("CallableToolAllowedCaller", Literal["direct", "programmatic"])
 
 
-class ClickButtonType(RootModel[Literal["left", "right", "wheel", "back", "forward"]]):
-    root: Literal["left", "right", "wheel", "back", "forward"]
+ClickButtonType = TypeAliasType("ClickButtonType", Literal["left", "right", "wheel", "back", "forward"])
 
 
 class ClickParam(BaseModel):
@@ -127,15 +127,14 @@ class CodeInterpreterOutputLogs(BaseModel):
     logs: str
 
 
-class AllowedCallers(RootModel[list[CallableToolAllowedCaller]]):
-    root: Annotated[list[CallableToolAllowedCaller], Field(min_length=1)]
+AllowedCallers = TypeAliasType(
+    "AllowedCallers", Annotated[list[CallableToolAllowedCaller], Field(min_length=1)]
+)
 
 
-class Outputs(RootModel[CodeInterpreterOutputLogs | CodeInterpreterOutputImage]):
-    root: Annotated[
-        CodeInterpreterOutputLogs | CodeInterpreterOutputImage,
-        Field(discriminator="type"),
-    ]
+Outputs = TypeAliasType(
+    "Outputs", Annotated[CodeInterpreterOutputLogs | CodeInterpreterOutputImage, Field(discriminator="type")]
+)
 
 
 class CodeInterpreterToolCall(BaseModel):
@@ -150,12 +149,10 @@ class CodeInterpreterToolCall(BaseModel):
     outputs: list[Outputs] | None
 
 
-class Input(RootModel[str]):
-    root: Annotated[str, Field(max_length=10485760)]
+Input = TypeAliasType("Input", Annotated[str, Field(max_length=10485760)])
 
 
-class PromptCacheKey(RootModel[str]):
-    root: Annotated[str, Field(max_length=64)]
+PromptCacheKey = TypeAliasType("PromptCacheKey", Annotated[str, Field(max_length=64)])
 
 
 class CompactionBody(BaseModel):
@@ -193,8 +190,9 @@ class ComparisonFilter(BaseModel):
     value: str | float | bool | list[str | float]
 
 
-class ComputerCallOutputStatus(RootModel[Literal["completed", "incomplete", "failed"]]):
-    root: Literal["completed", "incomplete", "failed"]
+ComputerCallOutputStatus = TypeAliasType(
+    "ComputerCallOutputStatus", Literal["completed", "incomplete", "failed"]
+)
 
 
 class ComputerCallSafetyCheckParam(BaseModel):
@@ -206,10 +204,9 @@ class ComputerCallSafetyCheckParam(BaseModel):
     message: str | None = None
 
 
-class ComputerEnvironment(
-    RootModel[Literal["windows", "mac", "linux", "ubuntu", "browser"]]
-):
-    root: Literal["windows", "mac", "linux", "ubuntu", "browser"]
+ComputerEnvironment = TypeAliasType(
+    "ComputerEnvironment", Literal["windows", "mac", "linux", "ubuntu", "browser"]
+)
 
 
 class ComputerScreenshotImage(BaseModel):
@@ -272,8 +269,7 @@ class ContainerFileCitationBody(BaseModel):
     filename: str
 
 
-class ContainerMemoryLimit(RootModel[Literal["1g", "4g", "16g", "64g"]]):
-    root: Literal["1g", "4g", "16g", "64g"]
+ContainerMemoryLimit = TypeAliasType("ContainerMemoryLimit", Literal["1g", "4g", "16g", "64g"])
 
 
 class ContainerNetworkPolicyDisabledParam(BaseModel):
@@ -308,8 +304,7 @@ class ContainerReferenceResource(BaseModel):
     container_id: str
 
 
-class CompactThreshold(RootModel[int]):
-    root: Annotated[int, Field(ge=1000)]
+CompactThreshold = TypeAliasType("CompactThreshold", Annotated[int, Field(ge=1000)])
 
 
 class ContextManagementParam(BaseModel):
@@ -335,20 +330,18 @@ class CoordParam(BaseModel):
     y: int
 
 
-class TopLogprobs(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=20)]
+TopLogprobs = TypeAliasType("TopLogprobs", Annotated[int, Field(ge=0, le=20)])
 
 
-class TopLogprobs1(RootModel[None]):
-    root: None
+TopLogprobs1 = TypeAliasType("TopLogprobs1", None)
 
 
-class ContextManagement(RootModel[list[ContextManagementParam]]):
-    root: Annotated[list[ContextManagementParam], Field(min_length=1)]
+ContextManagement = TypeAliasType(
+    "ContextManagement", Annotated[list[ContextManagementParam], Field(min_length=1)]
+)
 
 
-class MaxOutputTokens(RootModel[int]):
-    root: Annotated[int, Field(ge=16)]
+MaxOutputTokens = TypeAliasType("MaxOutputTokens", Annotated[int, Field(ge=16)])
 
 
 class CustomTextFormatParam(BaseModel):
@@ -358,8 +351,7 @@ class CustomTextFormatParam(BaseModel):
     type: Literal["text"] = "text"
 
 
-class DetailEnum(RootModel[Literal["low", "high", "auto", "original"]]):
-    root: Literal["low", "high", "auto", "original"]
+DetailEnum = TypeAliasType("DetailEnum", Literal["low", "high", "auto", "original"])
 
 
 class DirectToolCallCaller(BaseModel):
@@ -428,12 +420,10 @@ class FileCitationBody(BaseModel):
     filename: str
 
 
-class FileDetailEnum(RootModel[Literal["auto", "low", "high"]]):
-    root: Literal["auto", "low", "high"]
+FileDetailEnum = TypeAliasType("FileDetailEnum", Literal["auto", "low", "high"])
 
 
-class FileInputDetail(RootModel[Literal["auto", "low", "high"]]):
-    root: Literal["auto", "low", "high"]
+FileInputDetail = TypeAliasType("FileInputDetail", Literal["auto", "low", "high"])
 
 
 class FilePath(BaseModel):
@@ -445,32 +435,29 @@ class FilePath(BaseModel):
     index: int
 
 
-class FunctionCallItemStatus(
-    RootModel[Literal["in_progress", "completed", "incomplete"]]
-):
-    root: Literal["in_progress", "completed", "incomplete"]
+FunctionCallItemStatus = TypeAliasType(
+    "FunctionCallItemStatus", Literal["in_progress", "completed", "incomplete"]
+)
 
 
-class CallId(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1)]
+CallId = TypeAliasType("CallId", Annotated[str, Field(max_length=64, min_length=1)])
 
 
-class Name(RootModel[str]):
-    root: Annotated[str, Field(max_length=128, min_length=1)]
+Name = TypeAliasType("Name", Annotated[str, Field(max_length=128, min_length=1)])
 
 
-class Namespace(RootModel[str]):
-    root: Annotated[str, Field(max_length=64, min_length=1, pattern="^[a-zA-Z0-9_-]+$")]
+Namespace = TypeAliasType(
+    "Namespace",
+    Annotated[str, Field(max_length=64, min_length=1, pattern="^[a-zA-Z0-9_-]+$")],
+)
 
 
-class FunctionCallOutputStatusEnum(
-    RootModel[Literal["in_progress", "completed", "incomplete"]]
-):
-    root: Literal["in_progress", "completed", "incomplete"]
+FunctionCallOutputStatusEnum = TypeAliasType(
+    "FunctionCallOutputStatusEnum", Literal["in_progress", "completed", "incomplete"]
+)
 
 
-class FunctionCallStatus(RootModel[Literal["in_progress", "completed", "incomplete"]]):
-    root: Literal["in_progress", "completed", "incomplete"]
+FunctionCallStatus = TypeAliasType("FunctionCallStatus", Literal["in_progress", "completed", "incomplete"])
 
 
 class FunctionShellAction(BaseModel):
@@ -491,10 +478,9 @@ class FunctionShellActionParam(BaseModel):
     max_output_length: int | None = None
 
 
-class FunctionShellCallItemStatus(
-    RootModel[Literal["in_progress", "completed", "incomplete"]]
-):
-    root: Literal["in_progress", "completed", "incomplete"]
+FunctionShellCallItemStatus = TypeAliasType(
+    "FunctionShellCallItemStatus", Literal["in_progress", "completed", "incomplete"]
+)
 
 
 class FunctionShellCallOutputExitOutcome(BaseModel):
@@ -513,10 +499,10 @@ class FunctionShellCallOutputExitOutcomeParam(BaseModel):
     exit_code: int
 
 
-class FunctionShellCallOutputStatusEnum(
-    RootModel[Literal["in_progress", "completed", "incomplete"]]
-):
-    root: Literal["in_progress", "completed", "incomplete"]
+FunctionShellCallOutputStatusEnum = TypeAliasType(
+    "FunctionShellCallOutputStatusEnum",
+    Literal["in_progress", "completed", "incomplete"],
+)
 
 
 class FunctionShellCallOutputTimeoutOutcome(BaseModel):
@@ -533,10 +519,9 @@ class FunctionShellCallOutputTimeoutOutcomeParam(BaseModel):
     type: Literal["timeout"] = "timeout"
 
 
-class FunctionShellCallStatus(
-    RootModel[Literal["in_progress", "completed", "incomplete"]]
-):
-    root: Literal["in_progress", "completed", "incomplete"]
+FunctionShellCallStatus = TypeAliasType(
+    "FunctionShellCallStatus", Literal["in_progress", "completed", "incomplete"]
+)
 
 
 class FunctionTool(BaseModel):
@@ -557,9 +542,7 @@ class FunctionToolParam(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    name: Annotated[
-        str, Field(max_length=128, min_length=1, pattern="^[a-zA-Z0-9_-]+$")
-    ]
+    name: Annotated[str, Field(max_length=128, min_length=1, pattern="^[a-zA-Z0-9_-]+$")]
     description: str | None = None
     parameters: EmptyModelParam | None = None
     strict: bool | None = None
@@ -569,8 +552,7 @@ class FunctionToolParam(BaseModel):
     allowed_callers: AllowedCallers | None = None
 
 
-class GrammarSyntax1(RootModel[Literal["lark", "regex"]]):
-    root: Literal["lark", "regex"]
+GrammarSyntax1 = TypeAliasType("GrammarSyntax1", Literal["lark", "regex"])
 
 
 class HTTPError(BaseModel):
@@ -590,12 +572,10 @@ class HybridSearchOptions(BaseModel):
     text_weight: float
 
 
-class ImageDetail(RootModel[Literal["low", "high", "auto", "original"]]):
-    root: Literal["low", "high", "auto", "original"]
+ImageDetail = TypeAliasType("ImageDetail", Literal["low", "high", "auto", "original"])
 
 
-class ImageGenActionEnum(RootModel[Literal["generate", "edit", "auto"]]):
-    root: Literal["generate", "edit", "auto"]
+ImageGenActionEnum = TypeAliasType("ImageGenActionEnum", Literal["generate", "edit", "auto"])
 
 
 class InputImageMask(BaseModel):
@@ -616,21 +596,9 @@ class ImageGenToolCall(BaseModel):
     result: str | None
 
 
-class IncludeEnum(
-    RootModel[
-        Literal[
-            "file_search_call.results",
-            "web_search_call.results",
-            "web_search_call.action.sources",
-            "message.input_image.image_url",
-            "computer_call_output.output.image_url",
-            "code_interpreter_call.outputs",
-            "reasoning.encrypted_content",
-            "message.output_text.logprobs",
-        ]
-    ]
-):
-    root: Literal[
+IncludeEnum = TypeAliasType(
+    "IncludeEnum",
+    Literal[
         "file_search_call.results",
         "web_search_call.results",
         "web_search_call.action.sources",
@@ -639,7 +607,8 @@ class IncludeEnum(
         "code_interpreter_call.outputs",
         "reasoning.encrypted_content",
         "message.output_text.logprobs",
-    ]
+    ],
+)
 
 
 class InlineSkillSourceParam(BaseModel):
@@ -651,16 +620,13 @@ class InlineSkillSourceParam(BaseModel):
     data: Annotated[str, Field(max_length=70254592, min_length=1)]
 
 
-class InputFidelity(RootModel[Literal["high", "low"]]):
-    root: Literal["high", "low"]
+InputFidelity = TypeAliasType("InputFidelity", Literal["high", "low"])
 
 
-class FileData(RootModel[str]):
-    root: Annotated[str, Field(max_length=73400320)]
+FileData = TypeAliasType("FileData", Annotated[str, Field(max_length=73400320)])
 
 
-class ImageUrl(RootModel[AnyUrl]):
-    root: AnyUrl
+ImageUrl = TypeAliasType("ImageUrl", AnyUrl)
 
 
 class ItemReferenceParam(BaseModel):
@@ -787,10 +753,10 @@ class MCPProtocolError(BaseModel):
     message: str
 
 
-class MCPToolCallStatus(
-    RootModel[Literal["in_progress", "completed", "incomplete", "calling", "failed"]]
-):
-    root: Literal["in_progress", "completed", "incomplete", "calling", "failed"]
+MCPToolCallStatus = TypeAliasType(
+    "MCPToolCallStatus",
+    Literal["in_progress", "completed", "incomplete", "calling", "failed"],
+)
 
 
 class MCPToolExecutionError(BaseModel):
@@ -809,29 +775,15 @@ class MCPToolFilter(BaseModel):
     read_only: bool | None = None
 
 
-class MessagePhase(RootModel[Literal["commentary", "final_answer"]]):
-    root: Literal["commentary", "final_answer"]
+MessagePhase = TypeAliasType("MessagePhase", Literal["commentary", "final_answer"])
 
 
-class MessagePhase2(RootModel[Literal["commentary", "final_answer"]]):
-    root: Literal["commentary", "final_answer"]
+MessagePhase2 = TypeAliasType("MessagePhase2", Literal["commentary", "final_answer"])
 
 
-class MessageRole(
-    RootModel[
-        Literal[
-            "unknown",
-            "user",
-            "assistant",
-            "system",
-            "critic",
-            "discriminator",
-            "developer",
-            "tool",
-        ]
-    ]
-):
-    root: Literal[
+MessageRole = TypeAliasType(
+    "MessageRole",
+    Literal[
         "unknown",
         "user",
         "assistant",
@@ -840,207 +792,114 @@ class MessageRole(
         "discriminator",
         "developer",
         "tool",
-    ]
+    ],
+)
 
 
-class MessageStatus(RootModel[Literal["in_progress", "completed", "incomplete"]]):
-    root: Literal["in_progress", "completed", "incomplete"]
+MessageStatus = TypeAliasType("MessageStatus", Literal["in_progress", "completed", "incomplete"])
 
 
-class ModelIdsShared(
-    RootModel[
-        str
-        | Literal[
-            "gpt-5.6-sol",
-            "gpt-5.6-terra",
-            "gpt-5.6-luna",
-            "gpt-5.5",
-            "gpt-5.5-2026-04-23",
-            "gpt-5.4",
-            "gpt-5.4-mini",
-            "gpt-5.4-nano",
-            "gpt-5.4-mini-2026-03-17",
-            "gpt-5.4-nano-2026-03-17",
-            "gpt-5.3-chat-latest",
-            "gpt-5.2",
-            "gpt-5.2-2025-12-11",
-            "gpt-5.2-chat-latest",
-            "gpt-5.2-pro",
-            "gpt-5.2-pro-2025-12-11",
-            "gpt-5.1",
-            "gpt-5.1-2025-11-13",
-            "gpt-5.1-codex",
-            "gpt-5.1-mini",
-            "gpt-5.1-chat-latest",
-            "gpt-5",
-            "gpt-5-mini",
-            "gpt-5-nano",
-            "gpt-5-2025-08-07",
-            "gpt-5-mini-2025-08-07",
-            "gpt-5-nano-2025-08-07",
-            "gpt-5-chat-latest",
-            "gpt-4.1",
-            "gpt-4.1-mini",
-            "gpt-4.1-nano",
-            "gpt-4.1-2025-04-14",
-            "gpt-4.1-mini-2025-04-14",
-            "gpt-4.1-nano-2025-04-14",
-            "o4-mini",
-            "o4-mini-2025-04-16",
-            "o3",
-            "o3-2025-04-16",
-            "o3-mini",
-            "o3-mini-2025-01-31",
-            "o1",
-            "o1-2024-12-17",
-            "o1-preview",
-            "o1-preview-2024-09-12",
-            "o1-mini",
-            "o1-mini-2024-09-12",
-            "gpt-4o",
-            "gpt-4o-2024-11-20",
-            "gpt-4o-2024-08-06",
-            "gpt-4o-2024-05-13",
-            "gpt-4o-audio-preview",
-            "gpt-4o-audio-preview-2024-10-01",
-            "gpt-4o-audio-preview-2024-12-17",
-            "gpt-4o-audio-preview-2025-06-03",
-            "gpt-4o-mini-audio-preview",
-            "gpt-4o-mini-audio-preview-2024-12-17",
-            "gpt-4o-search-preview",
-            "gpt-4o-mini-search-preview",
-            "gpt-4o-search-preview-2025-03-11",
-            "gpt-4o-mini-search-preview-2025-03-11",
-            "chatgpt-4o-latest",
-            "codex-mini-latest",
-            "gpt-4o-mini",
-            "gpt-4o-mini-2024-07-18",
-            "gpt-4-turbo",
-            "gpt-4-turbo-2024-04-09",
-            "gpt-4-0125-preview",
-            "gpt-4-turbo-preview",
-            "gpt-4-1106-preview",
-            "gpt-4-vision-preview",
-            "gpt-4",
-            "gpt-4-0314",
-            "gpt-4-0613",
-            "gpt-4-32k",
-            "gpt-4-32k-0314",
-            "gpt-4-32k-0613",
-            "gpt-3.5-turbo",
-            "gpt-3.5-turbo-16k",
-            "gpt-3.5-turbo-0301",
-            "gpt-3.5-turbo-0613",
-            "gpt-3.5-turbo-1106",
-            "gpt-3.5-turbo-0125",
-            "gpt-3.5-turbo-16k-0613",
-        ]
-    ]
-):
-    root: (
-        str
-        | Literal[
-            "gpt-5.6-sol",
-            "gpt-5.6-terra",
-            "gpt-5.6-luna",
-            "gpt-5.5",
-            "gpt-5.5-2026-04-23",
-            "gpt-5.4",
-            "gpt-5.4-mini",
-            "gpt-5.4-nano",
-            "gpt-5.4-mini-2026-03-17",
-            "gpt-5.4-nano-2026-03-17",
-            "gpt-5.3-chat-latest",
-            "gpt-5.2",
-            "gpt-5.2-2025-12-11",
-            "gpt-5.2-chat-latest",
-            "gpt-5.2-pro",
-            "gpt-5.2-pro-2025-12-11",
-            "gpt-5.1",
-            "gpt-5.1-2025-11-13",
-            "gpt-5.1-codex",
-            "gpt-5.1-mini",
-            "gpt-5.1-chat-latest",
-            "gpt-5",
-            "gpt-5-mini",
-            "gpt-5-nano",
-            "gpt-5-2025-08-07",
-            "gpt-5-mini-2025-08-07",
-            "gpt-5-nano-2025-08-07",
-            "gpt-5-chat-latest",
-            "gpt-4.1",
-            "gpt-4.1-mini",
-            "gpt-4.1-nano",
-            "gpt-4.1-2025-04-14",
-            "gpt-4.1-mini-2025-04-14",
-            "gpt-4.1-nano-2025-04-14",
-            "o4-mini",
-            "o4-mini-2025-04-16",
-            "o3",
-            "o3-2025-04-16",
-            "o3-mini",
-            "o3-mini-2025-01-31",
-            "o1",
-            "o1-2024-12-17",
-            "o1-preview",
-            "o1-preview-2024-09-12",
-            "o1-mini",
-            "o1-mini-2024-09-12",
-            "gpt-4o",
-            "gpt-4o-2024-11-20",
-            "gpt-4o-2024-08-06",
-            "gpt-4o-2024-05-13",
-            "gpt-4o-audio-preview",
-            "gpt-4o-audio-preview-2024-10-01",
-            "gpt-4o-audio-preview-2024-12-17",
-            "gpt-4o-audio-preview-2025-06-03",
-            "gpt-4o-mini-audio-preview",
-            "gpt-4o-mini-audio-preview-2024-12-17",
-            "gpt-4o-search-preview",
-            "gpt-4o-mini-search-preview",
-            "gpt-4o-search-preview-2025-03-11",
-            "gpt-4o-mini-search-preview-2025-03-11",
-            "chatgpt-4o-latest",
-            "codex-mini-latest",
-            "gpt-4o-mini",
-            "gpt-4o-mini-2024-07-18",
-            "gpt-4-turbo",
-            "gpt-4-turbo-2024-04-09",
-            "gpt-4-0125-preview",
-            "gpt-4-turbo-preview",
-            "gpt-4-1106-preview",
-            "gpt-4-vision-preview",
-            "gpt-4",
-            "gpt-4-0314",
-            "gpt-4-0613",
-            "gpt-4-32k",
-            "gpt-4-32k-0314",
-            "gpt-4-32k-0613",
-            "gpt-3.5-turbo",
-            "gpt-3.5-turbo-16k",
-            "gpt-3.5-turbo-0301",
-            "gpt-3.5-turbo-0613",
-            "gpt-3.5-turbo-1106",
-            "gpt-3.5-turbo-0125",
-            "gpt-3.5-turbo-16k-0613",
-        ]
-    )
+ModelIdsShared = TypeAliasType(
+    "ModelIdsShared",
+    str
+    | Literal[
+        "gpt-5.6-sol",
+        "gpt-5.6-terra",
+        "gpt-5.6-luna",
+        "gpt-5.5",
+        "gpt-5.5-2026-04-23",
+        "gpt-5.4",
+        "gpt-5.4-mini",
+        "gpt-5.4-nano",
+        "gpt-5.4-mini-2026-03-17",
+        "gpt-5.4-nano-2026-03-17",
+        "gpt-5.3-chat-latest",
+        "gpt-5.2",
+        "gpt-5.2-2025-12-11",
+        "gpt-5.2-chat-latest",
+        "gpt-5.2-pro",
+        "gpt-5.2-pro-2025-12-11",
+        "gpt-5.1",
+        "gpt-5.1-2025-11-13",
+        "gpt-5.1-codex",
+        "gpt-5.1-mini",
+        "gpt-5.1-chat-latest",
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gpt-5-2025-08-07",
+        "gpt-5-mini-2025-08-07",
+        "gpt-5-nano-2025-08-07",
+        "gpt-5-chat-latest",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4.1-2025-04-14",
+        "gpt-4.1-mini-2025-04-14",
+        "gpt-4.1-nano-2025-04-14",
+        "o4-mini",
+        "o4-mini-2025-04-16",
+        "o3",
+        "o3-2025-04-16",
+        "o3-mini",
+        "o3-mini-2025-01-31",
+        "o1",
+        "o1-2024-12-17",
+        "o1-preview",
+        "o1-preview-2024-09-12",
+        "o1-mini",
+        "o1-mini-2024-09-12",
+        "gpt-4o",
+        "gpt-4o-2024-11-20",
+        "gpt-4o-2024-08-06",
+        "gpt-4o-2024-05-13",
+        "gpt-4o-audio-preview",
+        "gpt-4o-audio-preview-2024-10-01",
+        "gpt-4o-audio-preview-2024-12-17",
+        "gpt-4o-audio-preview-2025-06-03",
+        "gpt-4o-mini-audio-preview",
+        "gpt-4o-mini-audio-preview-2024-12-17",
+        "gpt-4o-search-preview",
+        "gpt-4o-mini-search-preview",
+        "gpt-4o-search-preview-2025-03-11",
+        "gpt-4o-mini-search-preview-2025-03-11",
+        "chatgpt-4o-latest",
+        "codex-mini-latest",
+        "gpt-4o-mini",
+        "gpt-4o-mini-2024-07-18",
+        "gpt-4-turbo",
+        "gpt-4-turbo-2024-04-09",
+        "gpt-4-0125-preview",
+        "gpt-4-turbo-preview",
+        "gpt-4-1106-preview",
+        "gpt-4-vision-preview",
+        "gpt-4",
+        "gpt-4-0314",
+        "gpt-4-0613",
+        "gpt-4-32k",
+        "gpt-4-32k-0314",
+        "gpt-4-32k-0613",
+        "gpt-3.5-turbo",
+        "gpt-3.5-turbo-16k",
+        "gpt-3.5-turbo-0301",
+        "gpt-3.5-turbo-0613",
+        "gpt-3.5-turbo-1106",
+        "gpt-3.5-turbo-0125",
+        "gpt-3.5-turbo-16k-0613",
+    ],
+)
 
 
-class TopLogprobs2(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=20)]
+TopLogprobs2 = TypeAliasType("TopLogprobs2", Annotated[int, Field(ge=0, le=20)])
 
 
-class Temperature(RootModel[float]):
-    root: Annotated[float, Field(ge=0.0, le=2.0)] = 1
+Temperature = TypeAliasType("Temperature", Annotated[float, Field(ge=0.0, le=2.0)])
 
 
-class TopP(RootModel[float]):
-    root: Annotated[float, Field(ge=0.0, le=1.0)] = 1
+TopP = TypeAliasType("TopP", Annotated[float, Field(ge=0.0, le=1.0)])
 
 
-class SafetyIdentifier(RootModel[str]):
-    root: Annotated[str, Field(max_length=64)]
+SafetyIdentifier = TypeAliasType("SafetyIdentifier", Annotated[str, Field(max_length=64)])
 
 
 class ModerationErrorBody(BaseModel):
@@ -1052,12 +911,10 @@ class ModerationErrorBody(BaseModel):
     message: str
 
 
-class ModerationInputType(RootModel[Literal["text", "image"]]):
-    root: Literal["text", "image"]
+ModerationInputType = TypeAliasType("ModerationInputType", Literal["text", "image"])
 
 
-class ModerationMode(RootModel[Literal["score", "block"]]):
-    root: Literal["score", "block"]
+ModerationMode = TypeAliasType("ModerationMode", Literal["score", "block"])
 
 
 class ModerationResultBody(BaseModel):
@@ -1082,8 +939,7 @@ class MoveParam(BaseModel):
     keys: list[str] | None = None
 
 
-class PersonalityEnum(RootModel[str | Literal["friendly", "pragmatic"]]):
-    root: str | Literal["friendly", "pragmatic"]
+PersonalityEnum = TypeAliasType("PersonalityEnum", str | Literal["friendly", "pragmatic"])
 
 
 class Program(BaseModel):
@@ -1108,12 +964,10 @@ class ProgramItemParam(BaseModel):
     fingerprint: Annotated[str, Field(max_length=10485760)]
 
 
-class ProgramOutputItemStatus(RootModel[Literal["completed", "incomplete"]]):
-    root: Literal["completed", "incomplete"]
+ProgramOutputItemStatus = TypeAliasType("ProgramOutputItemStatus", Literal["completed", "incomplete"])
 
 
-class ProgramOutputStatus(RootModel[Literal["completed", "incomplete"]]):
-    root: Literal["completed", "incomplete"]
+ProgramOutputStatus = TypeAliasType("ProgramOutputStatus", Literal["completed", "incomplete"])
 
 
 class ProgramToolCallCaller(BaseModel):
@@ -1153,20 +1007,16 @@ class PromptCacheBreakpointParam(BaseModel):
     mode: Literal["explicit"] = "explicit"
 
 
-class PromptCacheModeEnum(RootModel[Literal["implicit", "explicit"]]):
-    root: Literal["implicit", "explicit"]
+PromptCacheModeEnum = TypeAliasType("PromptCacheModeEnum", Literal["implicit", "explicit"])
 
 
-class PromptCacheRetentionEnum(RootModel[Literal["in_memory", "24h"]]):
-    root: Literal["in_memory", "24h"]
+PromptCacheRetentionEnum = TypeAliasType("PromptCacheRetentionEnum", Literal["in_memory", "24h"])
 
 
-class PromptCacheTTLEnum(RootModel[Literal["30m"]]):
-    root: Literal["30m"] = "30m"
+PromptCacheTTLEnum = TypeAliasType("PromptCacheTTLEnum", Literal["30m"])
 
 
-class RankerVersionType(RootModel[Literal["auto", "default-2024-11-15"]]):
-    root: Literal["auto", "default-2024-11-15"]
+RankerVersionType = TypeAliasType("RankerVersionType", Literal["auto", "default-2024-11-15"])
 
 
 class RankingOptions(BaseModel):
@@ -1178,16 +1028,13 @@ class RankingOptions(BaseModel):
     hybrid_search: HybridSearchOptions | None = None
 
 
-class ReasoningEffort(
-    RootModel[
-        Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
-    ]
-):
-    root: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+ReasoningEffort = TypeAliasType(
+    "ReasoningEffort",
+    Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None,
+)
 
 
-class ReasoningModeEnum(RootModel[str | Literal["standard", "pro"]]):
-    root: str | Literal["standard", "pro"]
+ReasoningModeEnum = TypeAliasType("ReasoningModeEnum", str | Literal["standard", "pro"])
 
 
 class ReasoningTextContent(BaseModel):
@@ -1251,9 +1098,7 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.code_interpreter_call_code.delta"] = (
-        "response.code_interpreter_call_code.delta"
-    )
+    type: Literal["response.code_interpreter_call_code.delta"] = "response.code_interpreter_call_code.delta"
     output_index: int
     item_id: str
     delta: str
@@ -1264,9 +1109,7 @@ class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.code_interpreter_call_code.done"] = (
-        "response.code_interpreter_call_code.done"
-    )
+    type: Literal["response.code_interpreter_call_code.done"] = "response.code_interpreter_call_code.done"
     output_index: int
     item_id: str
     code: str
@@ -1277,9 +1120,7 @@ class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.code_interpreter_call.completed"] = (
-        "response.code_interpreter_call.completed"
-    )
+    type: Literal["response.code_interpreter_call.completed"] = "response.code_interpreter_call.completed"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1289,9 +1130,7 @@ class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.code_interpreter_call.in_progress"] = (
-        "response.code_interpreter_call.in_progress"
-    )
+    type: Literal["response.code_interpreter_call.in_progress"] = "response.code_interpreter_call.in_progress"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1320,9 +1159,7 @@ class ResponseCustomToolCallInputDeltaEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.custom_tool_call_input.delta"] = (
-        "response.custom_tool_call_input.delta"
-    )
+    type: Literal["response.custom_tool_call_input.delta"] = "response.custom_tool_call_input.delta"
     sequence_number: int
     output_index: int
     item_id: str
@@ -1333,42 +1170,16 @@ class ResponseCustomToolCallInputDoneEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.custom_tool_call_input.done"] = (
-        "response.custom_tool_call_input.done"
-    )
+    type: Literal["response.custom_tool_call_input.done"] = "response.custom_tool_call_input.done"
     sequence_number: int
     output_index: int
     item_id: str
     input: str
 
 
-class ResponseErrorCode(
-    RootModel[
-        Literal[
-            "server_error",
-            "rate_limit_exceeded",
-            "invalid_prompt",
-            "data_residency_mismatch",
-            "bio_policy",
-            "vector_store_timeout",
-            "invalid_image",
-            "invalid_image_format",
-            "invalid_base64_image",
-            "invalid_image_url",
-            "image_too_large",
-            "image_too_small",
-            "image_parse_error",
-            "image_content_policy_violation",
-            "invalid_image_mode",
-            "image_file_too_large",
-            "unsupported_image_media_type",
-            "empty_image_file",
-            "failed_to_download_image",
-            "image_file_not_found",
-        ]
-    ]
-):
-    root: Literal[
+ResponseErrorCode = TypeAliasType(
+    "ResponseErrorCode",
+    Literal[
         "server_error",
         "rate_limit_exceeded",
         "invalid_prompt",
@@ -1389,16 +1200,15 @@ class ResponseErrorCode(
         "empty_image_file",
         "failed_to_download_image",
         "image_file_not_found",
-    ]
+    ],
+)
 
 
 class ResponseFileSearchCallCompletedEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.file_search_call.completed"] = (
-        "response.file_search_call.completed"
-    )
+    type: Literal["response.file_search_call.completed"] = "response.file_search_call.completed"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1408,9 +1218,7 @@ class ResponseFileSearchCallInProgressEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.file_search_call.in_progress"] = (
-        "response.file_search_call.in_progress"
-    )
+    type: Literal["response.file_search_call.in_progress"] = "response.file_search_call.in_progress"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1420,9 +1228,7 @@ class ResponseFileSearchCallSearchingEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.file_search_call.searching"] = (
-        "response.file_search_call.searching"
-    )
+    type: Literal["response.file_search_call.searching"] = "response.file_search_call.searching"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1452,9 +1258,7 @@ class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.function_call_arguments.delta"] = (
-        "response.function_call_arguments.delta"
-    )
+    type: Literal["response.function_call_arguments.delta"] = "response.function_call_arguments.delta"
     item_id: str
     output_index: int
     sequence_number: int
@@ -1465,9 +1269,7 @@ class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.function_call_arguments.done"] = (
-        "response.function_call_arguments.done"
-    )
+    type: Literal["response.function_call_arguments.done"] = "response.function_call_arguments.done"
     item_id: str
     name: str
     output_index: int
@@ -1479,9 +1281,7 @@ class ResponseImageGenCallCompletedEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.image_generation_call.completed"] = (
-        "response.image_generation_call.completed"
-    )
+    type: Literal["response.image_generation_call.completed"] = "response.image_generation_call.completed"
     output_index: int
     sequence_number: int
     item_id: str
@@ -1491,9 +1291,7 @@ class ResponseImageGenCallGeneratingEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.image_generation_call.generating"] = (
-        "response.image_generation_call.generating"
-    )
+    type: Literal["response.image_generation_call.generating"] = "response.image_generation_call.generating"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1503,9 +1301,7 @@ class ResponseImageGenCallInProgressEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.image_generation_call.in_progress"] = (
-        "response.image_generation_call.in_progress"
-    )
+    type: Literal["response.image_generation_call.in_progress"] = "response.image_generation_call.in_progress"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1550,9 +1346,7 @@ class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.mcp_call_arguments.delta"] = (
-        "response.mcp_call_arguments.delta"
-    )
+    type: Literal["response.mcp_call_arguments.delta"] = "response.mcp_call_arguments.delta"
     output_index: int
     item_id: str
     delta: str
@@ -1563,9 +1357,7 @@ class ResponseMCPCallArgumentsDoneEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.mcp_call_arguments.done"] = (
-        "response.mcp_call_arguments.done"
-    )
+    type: Literal["response.mcp_call_arguments.done"] = "response.mcp_call_arguments.done"
     output_index: int
     item_id: str
     arguments: str
@@ -1606,9 +1398,7 @@ class ResponseMCPListToolsCompletedEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.mcp_list_tools.completed"] = (
-        "response.mcp_list_tools.completed"
-    )
+    type: Literal["response.mcp_list_tools.completed"] = "response.mcp_list_tools.completed"
     item_id: str
     output_index: int
     sequence_number: int
@@ -1628,9 +1418,7 @@ class ResponseMCPListToolsInProgressEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.mcp_list_tools.in_progress"] = (
-        "response.mcp_list_tools.in_progress"
-    )
+    type: Literal["response.mcp_list_tools.in_progress"] = "response.mcp_list_tools.in_progress"
     item_id: str
     output_index: int
     sequence_number: int
@@ -1648,9 +1436,7 @@ class ResponseReasoningSummaryPartAddedEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.reasoning_summary_part.added"] = (
-        "response.reasoning_summary_part.added"
-    )
+    type: Literal["response.reasoning_summary_part.added"] = "response.reasoning_summary_part.added"
     item_id: str
     output_index: int
     summary_index: int
@@ -1662,9 +1448,7 @@ class ResponseReasoningSummaryPartDoneEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.reasoning_summary_part.done"] = (
-        "response.reasoning_summary_part.done"
-    )
+    type: Literal["response.reasoning_summary_part.done"] = "response.reasoning_summary_part.done"
     item_id: str
     output_index: int
     summary_index: int
@@ -1677,9 +1461,7 @@ class ResponseReasoningSummaryTextDeltaEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.reasoning_summary_text.delta"] = (
-        "response.reasoning_summary_text.delta"
-    )
+    type: Literal["response.reasoning_summary_text.delta"] = "response.reasoning_summary_text.delta"
     item_id: str
     output_index: int
     summary_index: int
@@ -1691,9 +1473,7 @@ class ResponseReasoningSummaryTextDoneEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.reasoning_summary_text.done"] = (
-        "response.reasoning_summary_text.done"
-    )
+    type: Literal["response.reasoning_summary_text.done"] = "response.reasoning_summary_text.done"
     item_id: str
     output_index: int
     summary_index: int
@@ -1753,9 +1533,7 @@ class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.shell_call_command.added"] = (
-        "response.shell_call_command.added"
-    )
+    type: Literal["response.shell_call_command.added"] = "response.shell_call_command.added"
     sequence_number: int
     output_index: int
     command_index: int
@@ -1766,9 +1544,7 @@ class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.shell_call_command.delta"] = (
-        "response.shell_call_command.delta"
-    )
+    type: Literal["response.shell_call_command.delta"] = "response.shell_call_command.delta"
     sequence_number: int
     output_index: int
     command_index: int
@@ -1780,9 +1556,7 @@ class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.shell_call_command.done"] = (
-        "response.shell_call_command.done"
-    )
+    type: Literal["response.shell_call_command.done"] = "response.shell_call_command.done"
     sequence_number: int
     output_index: int
     command_index: int
@@ -1796,8 +1570,7 @@ class ResponseStreamOptions1(BaseModel):
     include_obfuscation: bool | None = None
 
 
-class ResponseStreamOptions(RootModel[ResponseStreamOptions1 | None]):
-    root: ResponseStreamOptions1 | None
+ResponseStreamOptions = TypeAliasType("ResponseStreamOptions", ResponseStreamOptions1 | None)
 
 
 class ResponseTextDeltaEvent(BaseModel):
@@ -1856,9 +1629,7 @@ class ResponseWebSearchCallCompletedEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.web_search_call.completed"] = (
-        "response.web_search_call.completed"
-    )
+    type: Literal["response.web_search_call.completed"] = "response.web_search_call.completed"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1868,9 +1639,7 @@ class ResponseWebSearchCallInProgressEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.web_search_call.in_progress"] = (
-        "response.web_search_call.in_progress"
-    )
+    type: Literal["response.web_search_call.in_progress"] = "response.web_search_call.in_progress"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1880,9 +1649,7 @@ class ResponseWebSearchCallSearchingEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.web_search_call.searching"] = (
-        "response.web_search_call.searching"
-    )
+    type: Literal["response.web_search_call.searching"] = "response.web_search_call.searching"
     output_index: int
     item_id: str
     sequence_number: int
@@ -1907,30 +1674,19 @@ class ScrollParam(BaseModel):
     keys: list[str] | None = None
 
 
-class SearchContentType(RootModel[Literal["text", "image"]]):
-    root: Literal["text", "image"]
+SearchContentType = TypeAliasType("SearchContentType", Literal["text", "image"])
 
 
-class SearchContextSize(RootModel[Literal["low", "medium", "high"]]):
-    root: Literal["low", "medium", "high"]
+SearchContextSize = TypeAliasType("SearchContextSize", Literal["low", "medium", "high"])
 
 
-class ServiceTierEnum(
-    RootModel[Literal["auto", "default", "fast", "flex", "priority"]]
-):
-    root: Literal["auto", "default", "fast", "flex", "priority"]
+ServiceTierEnum = TypeAliasType("ServiceTierEnum", Literal["auto", "default", "fast", "flex", "priority"])
 
 
-class ServiceTierResponses(
-    RootModel[
-        Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
-        | None
-    ]
-):
-    root: (
-        Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
-        | None
-    )
+ServiceTierResponses = TypeAliasType(
+    "ServiceTierResponses",
+    Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"] | None,
+)
 
 
 class ShellCallOutputDelta(BaseModel):
@@ -2006,19 +1762,15 @@ class TokenCountsResource(BaseModel):
     input_tokens: int
 
 
-class ToolCallCaller(RootModel[DirectToolCallCaller | ProgramToolCallCaller]):
-    root: Annotated[
-        DirectToolCallCaller | ProgramToolCallCaller, Field(discriminator="type")
-    ]
+ToolCallCaller = TypeAliasType(
+    "ToolCallCaller", Annotated[DirectToolCallCaller | ProgramToolCallCaller, Field(discriminator="type")]
+)
 
 
-class ToolCallCallerParam(
-    RootModel[DirectToolCallCallerParam | ProgramToolCallCallerParam]
-):
-    root: Annotated[
-        DirectToolCallCallerParam | ProgramToolCallCallerParam,
-        Field(discriminator="type"),
-    ]
+ToolCallCallerParam = TypeAliasType(
+    "ToolCallCallerParam",
+    Annotated[DirectToolCallCallerParam | ProgramToolCallCallerParam, Field(discriminator="type")],
+)
 
 
 class ToolChoiceAllowed(BaseModel):
@@ -2055,8 +1807,7 @@ class ToolChoiceMCP(BaseModel):
     name: str | None = None
 
 
-class ToolChoiceOptions(RootModel[Literal["none", "auto", "required"]]):
-    root: Literal["none", "auto", "required"]
+ToolChoiceOptions = TypeAliasType("ToolChoiceOptions", Literal["none", "auto", "required"])
 
 
 class ToolChoiceTypes(BaseModel):
@@ -2075,8 +1826,7 @@ class ToolChoiceTypes(BaseModel):
     ]
 
 
-class ToolSearchExecutionType(RootModel[Literal["server", "client"]]):
-    root: Literal["server", "client"]
+ToolSearchExecutionType = TypeAliasType("ToolSearchExecutionType", Literal["server", "client"])
 
 
 class ToolSearchToolParam(BaseModel):
@@ -2098,8 +1848,7 @@ class TopLogProb(BaseModel):
     bytes: list[int]
 
 
-class TruncationEnum(RootModel[Literal["auto", "disabled"]]):
-    root: Literal["auto", "disabled"]
+TruncationEnum = TypeAliasType("TruncationEnum", Literal["auto", "disabled"])
 
 
 class TypeParam(BaseModel):
@@ -2121,30 +1870,18 @@ class UrlCitationBody(BaseModel):
     title: str
 
 
-class VectorStoreFileAttributes1(RootModel[str]):
-    root: Annotated[str, Field(max_length=512)]
+VectorStoreFileAttributes1 = TypeAliasType(
+    "VectorStoreFileAttributes1", Annotated[str, Field(max_length=512)]
+)
 
 
-class VectorStoreFileAttributes(
-    RootModel[
-        dict[
-            Annotated[str, StringConstraints(max_length=64)],
-            VectorStoreFileAttributes1 | float | bool,
-        ]
-        | None
-    ]
-):
-    root: (
-        dict[
-            Annotated[str, StringConstraints(max_length=64)],
-            VectorStoreFileAttributes1 | float | bool,
-        ]
-        | None
-    )
+VectorStoreFileAttributes = TypeAliasType(
+    "VectorStoreFileAttributes",
+    dict[Annotated[str, StringConstraints(max_length=64)], VectorStoreFileAttributes1 | float | bool] | None,
+)
 
 
-class Verbosity(RootModel[Literal["low", "medium", "high"] | None]):
-    root: Literal["low", "medium", "high"] | None
+Verbosity = TypeAliasType("Verbosity", Literal["low", "medium", "high"] | None)
 
 
 class WaitParam(BaseModel):
@@ -2200,8 +1937,9 @@ class WebSearchApproximateLocation1(BaseModel):
     timezone: str | None = None
 
 
-class WebSearchApproximateLocation(RootModel[WebSearchApproximateLocation1 | None]):
-    root: WebSearchApproximateLocation1 | None
+WebSearchApproximateLocation = TypeAliasType(
+    "WebSearchApproximateLocation", WebSearchApproximateLocation1 | None
+)
 
 
 class WebSearchPreviewTool(BaseModel):
@@ -2279,21 +2017,13 @@ MetadataMapAdditionalProperty = TypeAliasType(
 )
 
 
-class MetadataMap(
-    RootModel[
-        dict[
-            Annotated[str, StringConstraints(max_length=64)],
-            MetadataMapAdditionalProperty,
-        ]
-    ]
-):
-    root: Annotated[
-        dict[
-            Annotated[str, StringConstraints(max_length=64)],
-            MetadataMapAdditionalProperty,
-        ],
+MetadataMap = TypeAliasType(
+    "MetadataMap",
+    Annotated[
+        dict[Annotated[str, StringConstraints(max_length=64)], MetadataMapAdditionalProperty],
         Field(max_length=16),
-    ]
+    ],
+)
 
 
 class AgentReference(BaseModel):
@@ -2314,28 +2044,23 @@ class StructuredOutputsItem(BaseModel):
     output: Any
 
 
-class Annotation(
-    RootModel[FileCitationBody | UrlCitationBody | ContainerFileCitationBody | FilePath]
-):
-    root: Annotated[
-        FileCitationBody | UrlCitationBody | ContainerFileCitationBody | FilePath,
-        Field(discriminator="type"),
-    ]
+Annotation = TypeAliasType(
+    "Annotation",
+    Annotated[
+        FileCitationBody | UrlCitationBody | ContainerFileCitationBody | FilePath, Field(discriminator="type")
+    ],
+)
 
 
-class ApplyPatchOperationParam(
-    RootModel[
-        ApplyPatchCreateFileOperationParam
-        | ApplyPatchDeleteFileOperationParam
-        | ApplyPatchUpdateFileOperationParam
-    ]
-):
-    root: Annotated[
+ApplyPatchOperationParam = TypeAliasType(
+    "ApplyPatchOperationParam",
+    Annotated[
         ApplyPatchCreateFileOperationParam
         | ApplyPatchDeleteFileOperationParam
         | ApplyPatchUpdateFileOperationParam,
         Field(discriminator="type"),
-    ]
+    ],
+)
 
 
 class ApplyPatchToolCall(BaseModel):
@@ -2348,9 +2073,7 @@ class ApplyPatchToolCall(BaseModel):
     caller: ToolCallCaller | None = None
     status: ApplyPatchCallStatus
     operation: Annotated[
-        ApplyPatchCreateFileOperation
-        | ApplyPatchDeleteFileOperation
-        | ApplyPatchUpdateFileOperation,
+        ApplyPatchCreateFileOperation | ApplyPatchDeleteFileOperation | ApplyPatchUpdateFileOperation,
         Field(discriminator="type"),
     ]
     created_by: str | None = None
@@ -2401,20 +2124,9 @@ class ApplyPatchToolParam(BaseModel):
     allowed_callers: AllowedCallers | None = None
 
 
-class ComputerAction(
-    RootModel[
-        ClickParam
-        | DoubleClickAction
-        | DragParam
-        | KeyPressAction
-        | MoveParam
-        | ScreenshotParam
-        | ScrollParam
-        | TypeParam
-        | WaitParam
-    ]
-):
-    root: Annotated[
+ComputerAction = TypeAliasType(
+    "ComputerAction",
+    Annotated[
         ClickParam
         | DoubleClickAction
         | DragParam
@@ -2425,11 +2137,11 @@ class ComputerAction(
         | TypeParam
         | WaitParam,
         Field(discriminator="type"),
-    ]
+    ],
+)
 
 
-class ComputerActionList(RootModel[list[ComputerAction]]):
-    root: list[ComputerAction]
+ComputerActionList = TypeAliasType("ComputerActionList", list[ComputerAction])
 
 
 class ComputerCallOutputItemParam(BaseModel):
@@ -2474,13 +2186,12 @@ class ContainerNetworkPolicyAllowlistParam(BaseModel):
     )
     type: Literal["allowlist"] = "allowlist"
     allowed_domains: Annotated[list[str], Field(min_length=1)]
-    domain_secrets: Annotated[
-        list[ContainerNetworkPolicyDomainSecretParam] | None, Field(min_length=1)
-    ] = None
+    domain_secrets: Annotated[list[ContainerNetworkPolicyDomainSecretParam] | None, Field(min_length=1)] = (
+        None
+    )
 
 
-class ConversationParam(RootModel[str | ConversationParam2]):
-    root: str | ConversationParam2 = None
+ConversationParam = TypeAliasType("ConversationParam", str | ConversationParam2)
 
 
 class CustomGrammarFormatParam(BaseModel):
@@ -2578,17 +2289,13 @@ class FunctionShellCallOutputContent(BaseModel):
     created_by: str | None = None
 
 
-class FunctionShellCallOutputOutcomeParam(
-    RootModel[
-        FunctionShellCallOutputTimeoutOutcomeParam
-        | FunctionShellCallOutputExitOutcomeParam
-    ]
-):
-    root: Annotated[
-        FunctionShellCallOutputTimeoutOutcomeParam
-        | FunctionShellCallOutputExitOutcomeParam,
+FunctionShellCallOutputOutcomeParam = TypeAliasType(
+    "FunctionShellCallOutputOutcomeParam",
+    Annotated[
+        FunctionShellCallOutputTimeoutOutcomeParam | FunctionShellCallOutputExitOutcomeParam,
         Field(discriminator="type"),
-    ]
+    ],
+)
 
 
 class FunctionToolCall(BaseModel):
@@ -2785,67 +2492,40 @@ class MCPTool(BaseModel):
     defer_loading: bool | None = None
 
 
-class MCPToolCallError(RootModel[MCPProtocolError | MCPToolExecutionError | HTTPError]):
-    root: Annotated[
-        MCPProtocolError | MCPToolExecutionError | HTTPError,
-        Field(discriminator="type"),
-    ]
+MCPToolCallError = TypeAliasType(
+    "MCPToolCallError",
+    Annotated[MCPProtocolError | MCPToolExecutionError | HTTPError, Field(discriminator="type")],
+)
 
 
-class Metadata(RootModel[MetadataMap | None]):
-    root: MetadataMap | None
+Metadata = TypeAliasType("Metadata", MetadataMap | None)
 
 
-class ModelIdsResponses(
-    RootModel[
-        ModelIdsShared
-        | Literal[
-            "o1-pro",
-            "o1-pro-2025-03-19",
-            "o3-pro",
-            "o3-pro-2025-06-10",
-            "o3-deep-research",
-            "o3-deep-research-2025-06-26",
-            "o4-mini-deep-research",
-            "o4-mini-deep-research-2025-06-26",
-            "computer-use-preview",
-            "computer-use-preview-2025-03-11",
-            "gpt-5.5-pro",
-            "gpt-5.5-pro-2026-04-23",
-            "gpt-5-codex",
-            "gpt-5-pro",
-            "gpt-5-pro-2025-10-06",
-            "gpt-5.1-codex-max",
-            "gpt-daybreak-blue-latest",
-            "gpt-daybreak-red-latest",
-            "gpt-5.6-cyber",
-        ]
-    ]
-):
-    root: (
-        ModelIdsShared
-        | Literal[
-            "o1-pro",
-            "o1-pro-2025-03-19",
-            "o3-pro",
-            "o3-pro-2025-06-10",
-            "o3-deep-research",
-            "o3-deep-research-2025-06-26",
-            "o4-mini-deep-research",
-            "o4-mini-deep-research-2025-06-26",
-            "computer-use-preview",
-            "computer-use-preview-2025-03-11",
-            "gpt-5.5-pro",
-            "gpt-5.5-pro-2026-04-23",
-            "gpt-5-codex",
-            "gpt-5-pro",
-            "gpt-5-pro-2025-10-06",
-            "gpt-5.1-codex-max",
-            "gpt-daybreak-blue-latest",
-            "gpt-daybreak-red-latest",
-            "gpt-5.6-cyber",
-        ]
-    )
+ModelIdsResponses = TypeAliasType(
+    "ModelIdsResponses",
+    ModelIdsShared
+    | Literal[
+        "o1-pro",
+        "o1-pro-2025-03-19",
+        "o3-pro",
+        "o3-pro-2025-06-10",
+        "o3-deep-research",
+        "o3-deep-research-2025-06-26",
+        "o4-mini-deep-research",
+        "o4-mini-deep-research-2025-06-26",
+        "computer-use-preview",
+        "computer-use-preview-2025-03-11",
+        "gpt-5.5-pro",
+        "gpt-5.5-pro-2026-04-23",
+        "gpt-5-codex",
+        "gpt-5-pro",
+        "gpt-5-pro-2025-10-06",
+        "gpt-5.1-codex-max",
+        "gpt-daybreak-blue-latest",
+        "gpt-daybreak-red-latest",
+        "gpt-5.6-cyber",
+    ],
+)
 
 
 class ModelResponseProperties(BaseModel):
@@ -2859,21 +2539,15 @@ class ModelResponseProperties(BaseModel):
     user: Annotated[str | None, Field(deprecated=True)] = None
     safety_identifier: SafetyIdentifier | None = None
     prompt_cache_key: str | None = None
-    prompt_cache_retention: Annotated[
-        Literal["in_memory", "24h"] | None, Field(deprecated=True)
-    ] = None
+    prompt_cache_retention: Annotated[Literal["in_memory", "24h"] | None, Field(deprecated=True)] = None
 
 
 class Moderation(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    input: Annotated[
-        ModerationResultBody | ModerationErrorBody, Field(discriminator="type")
-    ]
-    output: Annotated[
-        ModerationResultBody | ModerationErrorBody, Field(discriminator="type")
-    ]
+    input: Annotated[ModerationResultBody | ModerationErrorBody, Field(discriminator="type")]
+    output: Annotated[ModerationResultBody | ModerationErrorBody, Field(discriminator="type")]
 
 
 class ModerationConfigParam(BaseModel):
@@ -2891,8 +2565,7 @@ class ModerationPolicyParam(BaseModel):
     output: ModerationConfigParam | None = None
 
 
-class Tools(RootModel[FunctionToolParam | CustomToolParam]):
-    root: Annotated[FunctionToolParam | CustomToolParam, Field(discriminator="type")]
+Tools = TypeAliasType("Tools", Annotated[FunctionToolParam | CustomToolParam, Field(discriminator="type")])
 
 
 class NamespaceToolParam(BaseModel):
@@ -2984,8 +2657,7 @@ class ResponseError1(BaseModel):
     message: str
 
 
-class ResponseError(RootModel[ResponseError1 | None]):
-    root: ResponseError1 | None
+ResponseError = TypeAliasType("ResponseError", ResponseError1 | None)
 
 
 class ResponseErrorEvent(BaseModel):
@@ -3004,9 +2676,7 @@ class ResponseOutputTextAnnotationAddedEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.output_text.annotation.added"] = (
-        "response.output_text.annotation.added"
-    )
+    type: Literal["response.output_text.annotation.added"] = "response.output_text.annotation.added"
     item_id: str
     output_index: int
     content_index: int
@@ -3015,23 +2685,16 @@ class ResponseOutputTextAnnotationAddedEvent(BaseModel):
     annotation: Annotation | None
 
 
-class ResponsePromptVariables(
-    RootModel[
-        dict[str, str | InputTextContent | InputImageContent | InputFileContent] | None
-    ]
-):
-    root: (
-        dict[str, str | InputTextContent | InputImageContent | InputFileContent] | None
-    )
+ResponsePromptVariables = TypeAliasType(
+    "ResponsePromptVariables", dict[str, str | InputTextContent | InputImageContent | InputFileContent] | None
+)
 
 
 class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.shell_call_output_content.delta"] = (
-        "response.shell_call_output_content.delta"
-    )
+    type: Literal["response.shell_call_output_content.delta"] = "response.shell_call_output_content.delta"
     sequence_number: int
     item_id: str
     output_index: int
@@ -3043,9 +2706,7 @@ class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["response.shell_call_output_content.done"] = (
-        "response.shell_call_output_content.done"
-    )
+    type: Literal["response.shell_call_output_content.done"] = "response.shell_call_output_content.done"
     sequence_number: int
     item_id: str
     output_index: int
@@ -3053,38 +2714,24 @@ class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
     output: list[FunctionShellCallOutputContent]
 
 
-class TextResponseFormatConfiguration(
-    RootModel[
-        ResponseFormatText | TextResponseFormatJsonSchema | ResponseFormatJsonObject
-    ]
-):
-    root: ResponseFormatText | TextResponseFormatJsonSchema | ResponseFormatJsonObject
+TextResponseFormatConfiguration = TypeAliasType(
+    "TextResponseFormatConfiguration",
+    ResponseFormatText | TextResponseFormatJsonSchema | ResponseFormatJsonObject,
+)
 
 
-class ToolChoiceParam(
-    RootModel[
-        ToolChoiceOptions
-        | ToolChoiceAllowed
-        | ToolChoiceTypes
-        | ToolChoiceFunction
-        | ToolChoiceMCP
-        | ToolChoiceCustom
-        | SpecificProgrammaticToolCallingParam
-        | SpecificApplyPatchParam
-        | SpecificFunctionShellParam
-    ]
-):
-    root: (
-        ToolChoiceOptions
-        | ToolChoiceAllowed
-        | ToolChoiceTypes
-        | ToolChoiceFunction
-        | ToolChoiceMCP
-        | ToolChoiceCustom
-        | SpecificProgrammaticToolCallingParam
-        | SpecificApplyPatchParam
-        | SpecificFunctionShellParam
-    )
+ToolChoiceParam = TypeAliasType(
+    "ToolChoiceParam",
+    ToolChoiceOptions
+    | ToolChoiceAllowed
+    | ToolChoiceTypes
+    | ToolChoiceFunction
+    | ToolChoiceMCP
+    | ToolChoiceCustom
+    | SpecificProgrammaticToolCallingParam
+    | SpecificApplyPatchParam
+    | SpecificFunctionShellParam,
+)
 
 
 class ToolSearchCall(BaseModel):
@@ -3120,9 +2767,7 @@ class AutoCodeInterpreterToolParam(BaseModel):
     file_ids: Annotated[list[str] | None, Field(max_length=50)] = None
     memory_limit: ContainerMemoryLimit | None = None
     network_policy: Annotated[
-        ContainerNetworkPolicyDisabledParam
-        | ContainerNetworkPolicyAllowlistParam
-        | None,
+        ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam | None,
         Field(discriminator="type"),
     ] = None
 
@@ -3136,8 +2781,9 @@ class CodeInterpreterTool(BaseModel):
     allowed_callers: AllowedCallers | None = None
 
 
-class Skills(RootModel[SkillReferenceParam | InlineSkillParam]):
-    root: Annotated[SkillReferenceParam | InlineSkillParam, Field(discriminator="type")]
+Skills = TypeAliasType(
+    "Skills", Annotated[SkillReferenceParam | InlineSkillParam, Field(discriminator="type")]
+)
 
 
 class ContainerAutoParam(BaseModel):
@@ -3148,9 +2794,7 @@ class ContainerAutoParam(BaseModel):
     file_ids: Annotated[list[str] | None, Field(max_length=50)] = None
     memory_limit: ContainerMemoryLimit | None = None
     network_policy: Annotated[
-        ContainerNetworkPolicyDisabledParam
-        | ContainerNetworkPolicyAllowlistParam
-        | None,
+        ContainerNetworkPolicyDisabledParam | ContainerNetworkPolicyAllowlistParam | None,
         Field(discriminator="type"),
     ] = None
     skills: Annotated[list[Skills] | None, Field(max_length=200)] = None
@@ -3164,24 +2808,19 @@ class CreateModelResponseProperties(ModelResponseProperties):
     top_logprobs: TopLogprobs | TopLogprobs1 | None = None
 
 
-class FunctionAndCustomToolCallOutput(
-    RootModel[InputTextContent | InputImageContent | InputFileContent]
-):
-    root: Annotated[
-        InputTextContent | InputImageContent | InputFileContent,
-        Field(discriminator="type"),
-    ]
+FunctionAndCustomToolCallOutput = TypeAliasType(
+    "FunctionAndCustomToolCallOutput",
+    Annotated[InputTextContent | InputImageContent | InputFileContent, Field(discriminator="type")],
+)
 
 
-class Output2(
-    RootModel[
-        InputTextContentParam | InputImageContentParamAutoParam | InputFileContentParam
-    ]
-):
-    root: Annotated[
+Output2 = TypeAliasType(
+    "Output2",
+    Annotated[
         InputTextContentParam | InputImageContentParamAutoParam | InputFileContentParam,
         Field(discriminator="type"),
-    ]
+    ],
+)
 
 
 class FunctionCallOutputItemParam(BaseModel):
@@ -3252,9 +2891,7 @@ class FunctionShellToolParam(BaseModel):
         extra="allow",
     )
     type: Literal["shell"] = "shell"
-    environment: (
-        ContainerAutoParam | LocalEnvironmentParam | ContainerReferenceParam | None
-    ) = None
+    environment: ContainerAutoParam | LocalEnvironmentParam | ContainerReferenceParam | None = None
     allowed_callers: AllowedCallers | None = None
 
 
@@ -3282,15 +2919,13 @@ class FunctionToolCallOutputResource(FunctionToolCallOutput):
     type: Literal["function_call_output"] = "function_call_output"
 
 
-class InputContent(RootModel[InputTextContent | InputImageContent | InputFileContent]):
-    root: Annotated[
-        InputTextContent | InputImageContent | InputFileContent,
-        Field(discriminator="type"),
-    ]
+InputContent = TypeAliasType(
+    "InputContent",
+    Annotated[InputTextContent | InputImageContent | InputFileContent, Field(discriminator="type")],
+)
 
 
-class InputMessageContentList(RootModel[list[InputContent]]):
-    root: list[InputContent]
+InputMessageContentList = TypeAliasType("InputMessageContentList", list[InputContent])
 
 
 class MCPToolCall(BaseModel):
@@ -3308,20 +2943,9 @@ class MCPToolCall(BaseModel):
     approval_request_id: str | None = None
 
 
-class Content(
-    RootModel[
-        InputTextContent
-        | OutputTextContent
-        | TextContent
-        | SummaryTextContent
-        | ReasoningTextContent
-        | RefusalContent
-        | InputImageContent
-        | ComputerScreenshotContent
-        | InputFileContent
-    ]
-):
-    root: Annotated[
+Content = TypeAliasType(
+    "Content",
+    Annotated[
         InputTextContent
         | OutputTextContent
         | TextContent
@@ -3332,7 +2956,8 @@ class Content(
         | ComputerScreenshotContent
         | InputFileContent,
         Field(discriminator="type"),
-    ]
+    ],
+)
 
 
 class Message(BaseModel):
@@ -3347,8 +2972,7 @@ class Message(BaseModel):
     phase: MessagePhase2 | None = None
 
 
-class ModelIdsCompaction(RootModel[ModelIdsResponses | str | None]):
-    root: ModelIdsResponses | str | None
+ModelIdsCompaction = TypeAliasType("ModelIdsCompaction", ModelIdsResponses | str | None)
 
 
 class ModerationParam(BaseModel):
@@ -3359,17 +2983,15 @@ class ModerationParam(BaseModel):
     policy: ModerationPolicyParam | None = None
 
 
-class OutputContent(
-    RootModel[OutputTextContent | RefusalContent | ReasoningTextContent]
-):
-    root: Annotated[
-        OutputTextContent | RefusalContent | ReasoningTextContent,
-        Field(discriminator="type"),
-    ]
+OutputContent = TypeAliasType(
+    "OutputContent",
+    Annotated[OutputTextContent | RefusalContent | ReasoningTextContent, Field(discriminator="type")],
+)
 
 
-class OutputMessageContent(RootModel[OutputTextContent | RefusalContent]):
-    root: Annotated[OutputTextContent | RefusalContent, Field(discriminator="type")]
+OutputMessageContent = TypeAliasType(
+    "OutputMessageContent", Annotated[OutputTextContent | RefusalContent, Field(discriminator="type")]
+)
 
 
 class Prompt1(BaseModel):
@@ -3381,8 +3003,7 @@ class Prompt1(BaseModel):
     variables: ResponsePromptVariables | None = None
 
 
-class Prompt(RootModel[Prompt1 | None]):
-    root: Prompt1 | None
+Prompt = TypeAliasType("Prompt", Prompt1 | None)
 
 
 class ResponseContentPartAddedEvent(BaseModel):
@@ -3513,7 +3134,7 @@ class CompactResponseMethodPublicBody(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    model: ModelIdsCompaction | None
+    model: ModelIdsCompaction
     input: Input | list[InputItem] | None = None
     previous_response_id: str | None = None
     instructions: str | None = None
@@ -3531,6 +3152,11 @@ class CompoundFilter(BaseModel):
     filters: list[Filters]
 
 
+Filters = TypeAliasType(
+    "Filters", Annotated[Union[ComparisonFilter, CompoundFilter], Field(discriminator="type")]
+)
+
+
 class FileSearchTool(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -3540,6 +3166,9 @@ class FileSearchTool(BaseModel):
     max_num_results: int | None = None
     ranking_options: RankingOptions | None = None
     filters: FiltersModel | None = None
+
+
+FiltersModel = TypeAliasType("FiltersModel", ComparisonFilter | CompoundFilter)
 
 
 class ResponseCompletedEvent(BaseModel):
@@ -3639,158 +3268,6 @@ class ResponseQueuedEvent(BaseModel):
     type: Literal["response.queued"] = "response.queued"
     response: Response
     sequence_number: int
-
-
-class TokenCountsBody(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    model: str | None = None
-    input: Input | list[InputItem] | None = None
-    previous_response_id: str | None = None
-    tools: list[Tool] | None = None
-    text: ResponseTextParam | None = None
-    reasoning: Reasoning | None = None
-    truncation: Annotated[TruncationEnum | None, Field(deprecated=True)] = None
-    instructions: str | None = None
-    personality: PersonalityEnum | None = None
-    conversation: ConversationParam | None = None
-    tool_choice: ToolChoiceParam | None = None
-    parallel_tool_calls: bool | None = None
-
-
-class ToolSearchOutput(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    type: Literal["tool_search_output"] = "tool_search_output"
-    id: str
-    call_id: str | None
-    execution: ToolSearchExecutionType
-    tools: list[Tool]
-    status: FunctionCallOutputStatusEnum
-    created_by: str | None = None
-
-
-class ToolSearchOutputItemParam(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    id: str | None = None
-    call_id: CallId | None = None
-    type: Literal["tool_search_output"] = "tool_search_output"
-    execution: ToolSearchExecutionType | None = None
-    tools: list[Tool]
-    status: FunctionCallItemStatus | None = None
-
-
-class Filters(RootModel[ComparisonFilter | CompoundFilter]):
-    root: Annotated[ComparisonFilter | CompoundFilter, Field(discriminator="type")]
-
-
-class FiltersModel(RootModel[ComparisonFilter | CompoundFilter]):
-    root: ComparisonFilter | CompoundFilter
-
-
-class Tool(
-    RootModel[
-        FunctionTool
-        | FileSearchTool
-        | ComputerTool
-        | ComputerUsePreviewTool
-        | WebSearchTool
-        | MCPTool
-        | CodeInterpreterTool
-        | ProgrammaticToolCallingParam
-        | ImageGenTool
-        | LocalShellToolParam
-        | FunctionShellToolParam
-        | CustomToolParam
-        | NamespaceToolParam
-        | ToolSearchToolParam
-        | WebSearchPreviewTool
-        | ApplyPatchToolParam
-    ]
-):
-    root: Annotated[
-        FunctionTool
-        | FileSearchTool
-        | ComputerTool
-        | ComputerUsePreviewTool
-        | WebSearchTool
-        | MCPTool
-        | CodeInterpreterTool
-        | ProgrammaticToolCallingParam
-        | ImageGenTool
-        | LocalShellToolParam
-        | FunctionShellToolParam
-        | CustomToolParam
-        | NamespaceToolParam
-        | ToolSearchToolParam
-        | WebSearchPreviewTool
-        | ApplyPatchToolParam,
-        Field(discriminator="type"),
-    ]
-
-
-class CreateResponse(CreateModelResponseProperties, ResponseProperties):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    service_tier: ServiceTierResponses | None = None
-    truncation: Annotated[
-        Literal["auto", "disabled"] | None, Field(deprecated=True)
-    ] = None
-    reasoning: Reasoning | None = None
-    input: InputParam | None = None
-    include: list[IncludeEnum] | None = None
-    parallel_tool_calls: bool | None = None
-    store: bool | None = None
-    instructions: str | None = None
-    moderation: ModerationParam | None = None
-    stream: bool | None = None
-    stream_options: ResponseStreamOptions | None = None
-    conversation: ConversationParam | None = None
-    context_management: ContextManagement | None = None
-    max_output_tokens: MaxOutputTokens | None = None
-    agent_reference: AgentReference | None = None
-
-
-class Response(ModelResponseProperties, ResponseProperties):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    service_tier: ServiceTierResponses | None = None
-    truncation: Literal["auto", "disabled"] | None = None
-    id: str
-    object: Literal["response"] = "response"
-    status: Literal[
-        "completed", "failed", "in_progress", "cancelled", "queued", "incomplete"
-    ]
-    created_at: int
-    completed_at: int | None = None
-    error: ResponseError | None
-    incomplete_details: IncompleteDetails | None
-    output: list[OutputItem]
-    reasoning: Reasoning | None = None
-    instructions: str | list[InputItem] | None
-    output_text: str | None = None
-    usage: ResponseUsage | None = None
-    prompt_cache_options: PromptCacheOptions | None = None
-    moderation: Moderation | None = None
-    parallel_tool_calls: bool
-    conversation: ResponseConversation | None = None
-    max_output_tokens: int | None = None
-    store: bool | None = None
-    agent_reference: AgentReference | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
-    model: ModelIdsResponses
-    tools: ToolsArray
-    metadata: Metadata | None
-    tool_choice: ToolChoiceParam
-    temperature: Temperature | None
-    top_p: TopP | None
 
 
 class ResponseStreamEvent(
@@ -3920,366 +3397,362 @@ class ResponseStreamEvent(
     ]
 
 
-class ItemField(
-    RootModel[
-        Message
-        | Program
-        | ProgramOutput
-        | FunctionToolCall
-        | ToolSearchCall
-        | ToolSearchOutput
-        | AdditionalTools
-        | FunctionToolCallOutput
-        | FileSearchToolCall
-        | WebSearchToolCall
-        | ImageGenToolCall
-        | ComputerToolCall
-        | ComputerToolCallOutputResource
-        | ReasoningItem
-        | CompactionBody
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCall
-        | FunctionShellCallOutput
-        | ApplyPatchToolCall
-        | ApplyPatchToolCallOutput
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponseResource
-        | MCPToolCall
-        | CustomToolCall
-        | CustomToolCallOutput
-    ]
-):
-    root: Annotated[
-        Message
-        | Program
-        | ProgramOutput
-        | FunctionToolCall
-        | ToolSearchCall
-        | ToolSearchOutput
-        | AdditionalTools
-        | FunctionToolCallOutput
-        | FileSearchToolCall
-        | WebSearchToolCall
-        | ImageGenToolCall
-        | ComputerToolCall
-        | ComputerToolCallOutputResource
-        | ReasoningItem
-        | CompactionBody
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCall
-        | FunctionShellCallOutput
-        | ApplyPatchToolCall
-        | ApplyPatchToolCallOutput
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponseResource
-        | MCPToolCall
-        | CustomToolCall
-        | CustomToolCallOutput,
+class TokenCountsBody(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    model: str | None = None
+    input: Input | list[InputItem] | None = None
+    previous_response_id: str | None = None
+    tools: list[Tool] | None = None
+    text: ResponseTextParam | None = None
+    reasoning: Reasoning | None = None
+    truncation: Annotated[TruncationEnum | None, Field(deprecated=True)] = None
+    instructions: str | None = None
+    personality: PersonalityEnum | None = None
+    conversation: ConversationParam | None = None
+    tool_choice: ToolChoiceParam | None = None
+    parallel_tool_calls: bool | None = None
+
+
+Tool = TypeAliasType(
+    "Tool",
+    Annotated[
+        FunctionTool
+        | FileSearchTool
+        | ComputerTool
+        | ComputerUsePreviewTool
+        | WebSearchTool
+        | MCPTool
+        | CodeInterpreterTool
+        | ProgrammaticToolCallingParam
+        | ImageGenTool
+        | LocalShellToolParam
+        | FunctionShellToolParam
+        | CustomToolParam
+        | NamespaceToolParam
+        | ToolSearchToolParam
+        | WebSearchPreviewTool
+        | ApplyPatchToolParam,
         Field(discriminator="type"),
-    ]
+    ],
+)
 
 
-class ItemResource(
-    RootModel[
-        InputMessageResource
-        | OutputMessage
-        | FileSearchToolCall
-        | ComputerToolCall
-        | ComputerToolCallOutputResource
-        | WebSearchToolCall
-        | FunctionToolCallResource
-        | FunctionToolCallOutputResource
-        | ToolSearchCall
-        | ToolSearchOutput
-        | AdditionalTools
-        | ReasoningItem
-        | Program
-        | ProgramOutput
-        | CompactionBody
-        | ImageGenToolCall
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCall
-        | FunctionShellCallOutput
-        | ApplyPatchToolCall
-        | ApplyPatchToolCallOutput
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponseResource
-        | MCPToolCall
-        | CustomToolCallResource
-        | CustomToolCallOutputResource
-        | StructuredOutputsItem
-    ]
-):
-    root: (
-        InputMessageResource
-        | OutputMessage
-        | FileSearchToolCall
-        | ComputerToolCall
-        | ComputerToolCallOutputResource
-        | WebSearchToolCall
-        | FunctionToolCallResource
-        | FunctionToolCallOutputResource
-        | ToolSearchCall
-        | ToolSearchOutput
-        | AdditionalTools
-        | ReasoningItem
-        | Program
-        | ProgramOutput
-        | CompactionBody
-        | ImageGenToolCall
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCall
-        | FunctionShellCallOutput
-        | ApplyPatchToolCall
-        | ApplyPatchToolCallOutput
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponseResource
-        | MCPToolCall
-        | CustomToolCallResource
-        | CustomToolCallOutputResource
-        | StructuredOutputsItem
+class ToolSearchOutput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
     )
+    type: Literal["tool_search_output"] = "tool_search_output"
+    id: str
+    call_id: str | None
+    execution: ToolSearchExecutionType
+    tools: list[Tool]
+    status: FunctionCallOutputStatusEnum
+    created_by: str | None = None
 
 
-class OutputItem(
-    RootModel[
-        OutputMessage
-        | FileSearchToolCall
-        | FunctionToolCall
-        | FunctionToolCallOutputResource
-        | WebSearchToolCall
-        | ComputerToolCall
-        | ComputerToolCallOutputResource
-        | ReasoningItem
-        | Program
-        | ProgramOutput
-        | ToolSearchCall
-        | ToolSearchOutput
-        | AdditionalTools
-        | CompactionBody
-        | ImageGenToolCall
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCall
-        | FunctionShellCallOutput
-        | ApplyPatchToolCall
-        | ApplyPatchToolCallOutput
-        | MCPToolCall
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponseResource
-        | CustomToolCall
-        | CustomToolCallOutputResource
-        | StructuredOutputsItem
-    ]
-):
-    root: Annotated[
-        OutputMessage
-        | FileSearchToolCall
-        | FunctionToolCall
-        | FunctionToolCallOutputResource
-        | WebSearchToolCall
-        | ComputerToolCall
-        | ComputerToolCallOutputResource
-        | ReasoningItem
-        | Program
-        | ProgramOutput
-        | ToolSearchCall
-        | ToolSearchOutput
-        | AdditionalTools
-        | CompactionBody
-        | ImageGenToolCall
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCall
-        | FunctionShellCallOutput
-        | ApplyPatchToolCall
-        | ApplyPatchToolCallOutput
-        | MCPToolCall
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponseResource
-        | CustomToolCall
-        | CustomToolCallOutputResource
-        | StructuredOutputsItem,
+ItemField = TypeAliasType(
+    "ItemField",
+    Annotated[
+        Union[
+            Message,
+            Program,
+            ProgramOutput,
+            FunctionToolCall,
+            ToolSearchCall,
+            ToolSearchOutput,
+            AdditionalTools,
+            FunctionToolCallOutput,
+            FileSearchToolCall,
+            WebSearchToolCall,
+            ImageGenToolCall,
+            ComputerToolCall,
+            ComputerToolCallOutputResource,
+            ReasoningItem,
+            CompactionBody,
+            CodeInterpreterToolCall,
+            LocalShellToolCall,
+            LocalShellToolCallOutput,
+            FunctionShellCall,
+            FunctionShellCallOutput,
+            ApplyPatchToolCall,
+            ApplyPatchToolCallOutput,
+            MCPListTools,
+            MCPApprovalRequest,
+            MCPApprovalResponseResource,
+            MCPToolCall,
+            CustomToolCall,
+            CustomToolCallOutput,
+        ],
         Field(discriminator="type"),
-    ]
+    ],
+)
 
 
-class InputItem(
-    RootModel[
-        EasyInputMessage
-        | InputMessage
-        | OutputMessage
-        | FileSearchToolCall
-        | ComputerToolCall
-        | ComputerCallOutputItemParam
-        | WebSearchToolCall
-        | FunctionToolCall
-        | FunctionCallOutputItemParam
-        | ToolSearchCallItemParam
-        | ToolSearchOutputItemParam
-        | AdditionalToolsItemParam
-        | ReasoningItem
-        | CompactionSummaryItemParam
-        | ImageGenToolCall
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCallItemParam
-        | FunctionShellCallOutputItemParam
-        | ApplyPatchToolCallItemParam
-        | ApplyPatchToolCallOutputItemParam
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponse
-        | MCPToolCall
-        | CustomToolCallOutput
-        | CustomToolCall
-        | CompactionTriggerItemParam
-        | ItemReferenceParam
-        | ProgramItemParam
-        | ProgramOutputItemParam
-    ]
-):
-    root: (
-        EasyInputMessage
-        | InputMessage
-        | OutputMessage
-        | FileSearchToolCall
-        | ComputerToolCall
-        | ComputerCallOutputItemParam
-        | WebSearchToolCall
-        | FunctionToolCall
-        | FunctionCallOutputItemParam
-        | ToolSearchCallItemParam
-        | ToolSearchOutputItemParam
-        | AdditionalToolsItemParam
-        | ReasoningItem
-        | CompactionSummaryItemParam
-        | ImageGenToolCall
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCallItemParam
-        | FunctionShellCallOutputItemParam
-        | ApplyPatchToolCallItemParam
-        | ApplyPatchToolCallOutputItemParam
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponse
-        | MCPToolCall
-        | CustomToolCallOutput
-        | CustomToolCall
-        | CompactionTriggerItemParam
-        | ItemReferenceParam
-        | ProgramItemParam
-        | ProgramOutputItemParam
+ItemResource = TypeAliasType(
+    "ItemResource",
+    Union[
+        InputMessageResource,
+        OutputMessage,
+        FileSearchToolCall,
+        ComputerToolCall,
+        ComputerToolCallOutputResource,
+        WebSearchToolCall,
+        FunctionToolCallResource,
+        FunctionToolCallOutputResource,
+        ToolSearchCall,
+        ToolSearchOutput,
+        AdditionalTools,
+        ReasoningItem,
+        Program,
+        ProgramOutput,
+        CompactionBody,
+        ImageGenToolCall,
+        CodeInterpreterToolCall,
+        LocalShellToolCall,
+        LocalShellToolCallOutput,
+        FunctionShellCall,
+        FunctionShellCallOutput,
+        ApplyPatchToolCall,
+        ApplyPatchToolCallOutput,
+        MCPListTools,
+        MCPApprovalRequest,
+        MCPApprovalResponseResource,
+        MCPToolCall,
+        CustomToolCallResource,
+        CustomToolCallOutputResource,
+        StructuredOutputsItem,
+    ],
+)
+
+
+OutputItem = TypeAliasType(
+    "OutputItem",
+    Annotated[
+        Union[
+            OutputMessage,
+            FileSearchToolCall,
+            FunctionToolCall,
+            FunctionToolCallOutputResource,
+            WebSearchToolCall,
+            ComputerToolCall,
+            ComputerToolCallOutputResource,
+            ReasoningItem,
+            Program,
+            ProgramOutput,
+            ToolSearchCall,
+            ToolSearchOutput,
+            AdditionalTools,
+            CompactionBody,
+            ImageGenToolCall,
+            CodeInterpreterToolCall,
+            LocalShellToolCall,
+            LocalShellToolCallOutput,
+            FunctionShellCall,
+            FunctionShellCallOutput,
+            ApplyPatchToolCall,
+            ApplyPatchToolCallOutput,
+            MCPToolCall,
+            MCPListTools,
+            MCPApprovalRequest,
+            MCPApprovalResponseResource,
+            CustomToolCall,
+            CustomToolCallOutputResource,
+            StructuredOutputsItem,
+        ],
+        Field(discriminator="type"),
+    ],
+)
+
+
+class ToolSearchOutputItemParam(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
     )
+    id: str | None = None
+    call_id: CallId | None = None
+    type: Literal["tool_search_output"] = "tool_search_output"
+    execution: ToolSearchExecutionType | None = None
+    tools: list[Tool]
+    status: FunctionCallItemStatus | None = None
 
 
-class Item(
-    RootModel[
-        InputMessage
-        | OutputMessage
-        | FileSearchToolCall
-        | ComputerToolCall
-        | ComputerCallOutputItemParam
-        | WebSearchToolCall
-        | FunctionToolCall
-        | FunctionCallOutputItemParam
-        | ToolSearchCallItemParam
-        | ToolSearchOutputItemParam
-        | AdditionalToolsItemParam
-        | ReasoningItem
-        | CompactionSummaryItemParam
-        | ImageGenToolCall
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCallItemParam
-        | FunctionShellCallOutputItemParam
-        | ApplyPatchToolCallItemParam
-        | ApplyPatchToolCallOutputItemParam
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponse
-        | MCPToolCall
-        | CustomToolCallOutput
-        | CustomToolCall
-    ]
-):
-    root: (
-        InputMessage
-        | OutputMessage
-        | FileSearchToolCall
-        | ComputerToolCall
-        | ComputerCallOutputItemParam
-        | WebSearchToolCall
-        | FunctionToolCall
-        | FunctionCallOutputItemParam
-        | ToolSearchCallItemParam
-        | ToolSearchOutputItemParam
-        | AdditionalToolsItemParam
-        | ReasoningItem
-        | CompactionSummaryItemParam
-        | ImageGenToolCall
-        | CodeInterpreterToolCall
-        | LocalShellToolCall
-        | LocalShellToolCallOutput
-        | FunctionShellCallItemParam
-        | FunctionShellCallOutputItemParam
-        | ApplyPatchToolCallItemParam
-        | ApplyPatchToolCallOutputItemParam
-        | MCPListTools
-        | MCPApprovalRequest
-        | MCPApprovalResponse
-        | MCPToolCall
-        | CustomToolCallOutput
-        | CustomToolCall
+InputItem = TypeAliasType(
+    "InputItem",
+    Union[
+        EasyInputMessage,
+        InputMessage,
+        OutputMessage,
+        FileSearchToolCall,
+        ComputerToolCall,
+        ComputerCallOutputItemParam,
+        WebSearchToolCall,
+        FunctionToolCall,
+        FunctionCallOutputItemParam,
+        ToolSearchCallItemParam,
+        ToolSearchOutputItemParam,
+        AdditionalToolsItemParam,
+        ReasoningItem,
+        CompactionSummaryItemParam,
+        ImageGenToolCall,
+        CodeInterpreterToolCall,
+        LocalShellToolCall,
+        LocalShellToolCallOutput,
+        FunctionShellCallItemParam,
+        FunctionShellCallOutputItemParam,
+        ApplyPatchToolCallItemParam,
+        ApplyPatchToolCallOutputItemParam,
+        MCPListTools,
+        MCPApprovalRequest,
+        MCPApprovalResponse,
+        MCPToolCall,
+        CustomToolCallOutput,
+        CustomToolCall,
+        CompactionTriggerItemParam,
+        ItemReferenceParam,
+        ProgramItemParam,
+        ProgramOutputItemParam,
+    ],
+)
+
+
+InputParam = TypeAliasType("InputParam", str | list[InputItem])
+
+
+Item = TypeAliasType(
+    "Item",
+    Union[
+        InputMessage,
+        OutputMessage,
+        FileSearchToolCall,
+        ComputerToolCall,
+        ComputerCallOutputItemParam,
+        WebSearchToolCall,
+        FunctionToolCall,
+        FunctionCallOutputItemParam,
+        ToolSearchCallItemParam,
+        ToolSearchOutputItemParam,
+        AdditionalToolsItemParam,
+        ReasoningItem,
+        CompactionSummaryItemParam,
+        ImageGenToolCall,
+        CodeInterpreterToolCall,
+        LocalShellToolCall,
+        LocalShellToolCallOutput,
+        FunctionShellCallItemParam,
+        FunctionShellCallOutputItemParam,
+        ApplyPatchToolCallItemParam,
+        ApplyPatchToolCallOutputItemParam,
+        MCPListTools,
+        MCPApprovalRequest,
+        MCPApprovalResponse,
+        MCPToolCall,
+        CustomToolCallOutput,
+        CustomToolCall,
+    ],
+)
+
+
+ToolsArray = TypeAliasType("ToolsArray", list[Tool])
+
+
+class CreateResponse(CreateModelResponseProperties, ResponseProperties):
+    model_config = ConfigDict(
+        extra="allow",
     )
+    service_tier: ServiceTierResponses | None = None
+    truncation: Annotated[Literal["auto", "disabled"] | None, Field(deprecated=True)] = None
+    reasoning: Reasoning | None = None
+    input: InputParam | None = None
+    include: list[IncludeEnum] | None = None
+    parallel_tool_calls: bool | None = None
+    store: bool | None = None
+    instructions: str | None = None
+    moderation: ModerationParam | None = None
+    stream: bool | None = None
+    stream_options: ResponseStreamOptions | None = None
+    conversation: ConversationParam | None = None
+    context_management: ContextManagement | None = None
+    max_output_tokens: MaxOutputTokens | None = None
+    agent_reference: AgentReference | None = None
 
 
-class ToolsArray(RootModel[list[Tool]]):
-    root: list[Tool]
-
-
-class InputParam(RootModel[str | list[InputItem]]):
-    root: str | list[InputItem]
+class Response(ModelResponseProperties, ResponseProperties):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    service_tier: ServiceTierResponses | None = None
+    truncation: Literal["auto", "disabled"] | None = None
+    id: str
+    object: Literal["response"] = "response"
+    status: Literal["completed", "failed", "in_progress", "cancelled", "queued", "incomplete"]
+    created_at: int
+    completed_at: int | None = None
+    error: ResponseError
+    incomplete_details: IncompleteDetails | None
+    output: list[OutputItem]
+    reasoning: Reasoning | None = None
+    instructions: str | list[InputItem] | None
+    output_text: str | None = None
+    usage: ResponseUsage | None = None
+    prompt_cache_options: PromptCacheOptions | None = None
+    moderation: Moderation | None = None
+    parallel_tool_calls: bool
+    conversation: ResponseConversation | None = None
+    max_output_tokens: int | None = None
+    store: bool | None = None
+    agent_reference: AgentReference | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    model: ModelIdsResponses
+    tools: ToolsArray
+    metadata: Metadata
+    tool_choice: ToolChoiceParam
+    temperature: Temperature | None
+    top_p: TopP | None
 
 
 AdditionalTools.model_rebuild()
+
+
 AdditionalToolsItemParam.model_rebuild()
+
+
 CompactResource.model_rebuild()
+
+
 CompactResponseMethodPublicBody.model_rebuild()
-CompoundFilter.model_rebuild()
+
+
 FileSearchTool.model_rebuild()
+
+
 ResponseCompletedEvent.model_rebuild()
+
+
 ResponseCreatedEvent.model_rebuild()
+
+
 ResponseFailedEvent.model_rebuild()
+
+
 ResponseInProgressEvent.model_rebuild()
+
+
 ResponseIncompleteEvent.model_rebuild()
-ResponseItemList.model_rebuild()
-ResponseOutputItemAddedEvent.model_rebuild()
-ResponseOutputItemDoneEvent.model_rebuild()
+
+
 ResponseProperties.model_rebuild()
+
+
 ResponseQueuedEvent.model_rebuild()
+
+
 TokenCountsBody.model_rebuild()
-ToolSearchOutput.model_rebuild()
-ToolSearchOutputItemParam.model_rebuild()
+
+
 CreateResponse.model_rebuild()
+
+
 Response.model_rebuild()

@@ -80,10 +80,9 @@ def _typed(adapters: tuple[TypeAdapter, ...], item: dict[str, Any]) -> Any:
     """The item as the first protocol model it validates as (a dict if none: e.g. an extension)."""
     for adapter in adapters:
         try:
-            value = adapter.validate_python(item)
+            return adapter.validate_python(item)
         except ValidationError:
             continue
-        return getattr(value, "root", value)
     logger.debug("item %s kept as a dict: it does not validate as a protocol item", item.get("id"))
     return item
 

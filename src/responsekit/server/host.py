@@ -313,7 +313,7 @@ class ResponsesAgentServerHost(Starlette):
                     param="previous_response_id",
                     code="previous_response_not_found",
                 )
-        conversation = create.conversation.root if create.conversation is not None else None
+        conversation = create.conversation
         conversation_id = conversation if isinstance(conversation, str) else getattr(conversation, "id", None)
 
         response_id = new_id("response")

@@ -18,7 +18,7 @@ def _message_content(role: str, content: Any) -> list[dict[str, Any]]:
 
 def normalize_input(request: models.CreateResponse) -> list[dict[str, Any]]:
     """The request's input items in the shape the input_items endpoint lists them."""
-    raw = request.input.root if request.input is not None else None
+    raw = request.input
     if raw is None:
         return []
     if isinstance(raw, str):

@@ -11,9 +11,7 @@ from starlette.requests import Request
 from responsekit.models import _generated as models
 from responsekit.server.errors import bad_request
 
-INCLUDE_VALUES = frozenset(
-    a for a in typing.get_args(models.IncludeEnum.model_fields["root"].annotation) if isinstance(a, str)
-)
+INCLUDE_VALUES = frozenset(a for a in typing.get_args(models.IncludeEnum.__value__) if isinstance(a, str))
 
 
 def _bool(request: Request, name: str) -> bool:

@@ -13,7 +13,8 @@ import math
 import typing
 from typing import Any
 
-from pydantic import BaseModel, RootModel, ValidationError
+from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeAliasType
 
 from responsekit.models import _generated as models
 from responsekit.models.request import CreateResponse
@@ -21,17 +22,16 @@ from responsekit.server.errors import ApiError, bad_request
 
 
 def _type_literals(annotation: Any) -> set[str]:
-    """Every `type` literal among the models of a (possibly nested, possibly RootModel) union."""
+    """Every `type` literal among the models of a (possibly nested, possibly aliased) union."""
     found: set[str] = set()
     pending = [annotation]
     while pending:
         current = pending.pop()
+        if isinstance(current, TypeAliasType):
+            pending.append(current.__value__)
+            continue
         if isinstance(current, type) and issubclass(current, BaseModel):
-            fields = current.model_fields
-            if "root" in fields and len(fields) == 1:
-                pending.append(fields["root"].annotation)
-                continue
-            type_field = fields.get("type")
+            type_field = current.model_fields.get("type")
             if type_field is not None:
                 found.update(_literal_strings(type_field.annotation))
                 if type_field.default and isinstance(type_field.default, str):
@@ -171,9 +171,7 @@ def _check_ranges(request: BaseModel) -> None:
     stack: list[tuple[Any, list[Any]]] = [(request, [])]
     while stack:
         node, path = stack.pop()
-        if isinstance(node, RootModel):
-            stack.append((node.root, path))
-        elif isinstance(node, BaseModel):
+        if isinstance(node, BaseModel):
             for name, field in type(node).model_fields.items():
                 # Free-form JSON (e.g. a tool's output) is the client's; __dict__ skips deprecation warnings.
                 if field.annotation is not Any:

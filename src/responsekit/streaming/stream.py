@@ -34,9 +34,7 @@ from responsekit.streaming.errors import StreamOrderError
 from responsekit.streaming.events import StreamEvent, _plain, encode_json
 from responsekit.streaming.snapshot import ResponseSnapshot, new_response
 
-ERROR_CODES: frozenset[str] = frozenset(
-    typing.get_args(models.ResponseErrorCode.model_fields["root"].annotation)
-)
+ERROR_CODES: frozenset[str] = frozenset(typing.get_args(models.ResponseErrorCode.__value__))
 INCOMPLETE_REASONS = frozenset({"max_output_tokens", "content_filter"})
 TERMINAL_EVENT_TYPES = frozenset({"response.completed", "response.failed", "response.incomplete"})
 
