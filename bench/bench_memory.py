@@ -9,7 +9,10 @@ read from /proc/<pid>/status (VmRSS), each time once it has settled (unchanged f
   does not read costs a transport buffer, not the log) and after they close (target < 10 MB: the
   memory comes back).
   The same on the Redis store when Redis runs on 127.0.0.1:6379 (db 9, keys under a prefix of
-  this run, deleted afterwards): there a reader also holds the XREAD reply it is sending from.
+  this run, deleted afterwards): there a reader also holds the page of the log it is sending from
+  (at most ``PAGE_BYTES``, 1 MiB, read and cut inside Redis). Then, after close, the RSS once the
+  server called glibc's ``malloc_trim(0)`` (SIGUSR2): what the allocator kept but no longer uses
+  (freed memory glibc does not hand back by itself: the heap is fragmented by the pages' frames).
 - Open streams: 1,000 concurrent ``stream=true`` creates whose handler waits (each has received
   its first events); RSS growth per open stream, the budget the README documents.
 
@@ -20,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import platform
 import secrets
+import signal
 import socket
 import sys
 import time
@@ -71,7 +76,12 @@ def _replay_bytes(url: str, response_id: str) -> int:
 
 
 def non_reading_replays(deltas: int, delta_bytes: int, store_url: str = "memory") -> None:
-    env = {"DELTAS": str(deltas), "DELTA_BYTES": str(delta_bytes), "RESPONSEKIT_STORE": store_url}
+    env = {
+        "DELTAS": str(deltas),
+        "DELTA_BYTES": str(delta_bytes),
+        "RESPONSEKIT_STORE": store_url,
+        "MALLOC_TRIM_ON_SIGUSR2": "1",
+    }
     with serve("responsekit_memory.py", **env) as (url, process):
         created = httpx.post(url + "/responses", json={"model": "bench", "input": "big"}, timeout=120)
         created.raise_for_status()
@@ -94,6 +104,11 @@ def non_reading_replays(deltas: int, delta_bytes: int, store_url: str = "memory"
             sock.close()
         httpx.get(url + "/readiness", timeout=30).raise_for_status()
         after = settled_rss(process.pid)
+        trimmed = None
+        if platform.libc_ver()[0] == "glibc":
+            process.send_signal(signal.SIGUSR2)  # malloc_trim(0): what glibc kept, handed back
+            httpx.get(url + "/readiness", timeout=30).raise_for_status()
+            trimmed = settled_rss(process.pid)
     grown_open = (while_open - before) / MB
     grown_after = (after - before) / MB
     store = "memory" if store_url == "memory" else "redis"
@@ -109,6 +124,8 @@ def non_reading_replays(deltas: int, delta_bytes: int, store_url: str = "memory"
         f"    RSS growth after close {grown_after:7.1f} MB   (target < {TARGET_AFTER_MB:g} MB) "
         f"{_verdict(grown_after < TARGET_AFTER_MB)}"
     )
+    if trimmed is not None:
+        print(f"    RSS growth after close, then malloc_trim(0) {(trimmed - before) / MB:7.1f} MB")
 
 
 async def _open_stream(host: str, port: int, until: bytes) -> asyncio.StreamWriter:

@@ -3,10 +3,13 @@
 Input ``big``: one message of DELTAS deltas of DELTA_BYTES bytes each (the log is about 5x
 DELTAS * DELTA_BYTES, as every ``*.done`` event and the terminal one repeat the whole text).
 Any other input: the response opens its message, then waits until it is cancelled (or its client
-disconnects), so the stream stays open.
+disconnects), so the stream stays open. With ``MALLOC_TRIM_ON_SIGUSR2=1`` (glibc), SIGUSR2 calls
+``malloc_trim(0)``.
 """
 
+import ctypes
 import os
+import signal
 
 from responsekit import ResponseEventStream, ResponsesAgentServerHost, ResponsesServerOptions
 
@@ -36,6 +39,12 @@ async def handler(request, context, cancellation_signal):
     yield text.emit_done()
     yield message.emit_done()
     yield stream.emit_completed()
+
+
+if os.environ.get("MALLOC_TRIM_ON_SIGUSR2") and hasattr(signal, "SIGUSR2"):
+    # For the bench only: SIGUSR2 hands the heap's free pages back to the OS (glibc malloc_trim),
+    # telling memory kept by the allocator from memory still in use.
+    signal.signal(signal.SIGUSR2, lambda *_: ctypes.CDLL("libc.so.6").malloc_trim(0))
 
 
 if __name__ == "__main__":

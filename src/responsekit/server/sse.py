@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from responsekit.server import heap
 from responsekit.store.protocols import StoreUnavailable
 from responsekit.streaming.events import KEEP_ALIVE_FRAME
 
@@ -43,6 +44,7 @@ class EventStreamResponse:
         self.done_marker = done_marker
         self._registry = registry
         self._stopped: asyncio.Future | None = None
+        self._read = 0  # bytes of events taken from the log (a replay's pages, a live stream's events)
 
     def stop(self) -> None:
         """End the stream now without ``[DONE]`` (e.g. on shutdown, while the response it tails runs
@@ -59,6 +61,8 @@ class EventStreamResponse:
         finally:
             if self._registry is not None:
                 self._registry.discard(self)
+            if self._read >= heap.LARGE_STREAM_BYTES:
+                heap.large_stream_ended()
 
     async def _respond(self, receive: Callable, send: Callable) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
@@ -100,6 +104,7 @@ class EventStreamResponse:
         # above its high-water mark, so a client that does not read holds one chunk, not the backlog.
         unyielded = 0
         async for batch in self.frames:
+            self._read += sum(map(len, batch))
             if not batch:
                 await send({"type": "http.response.body", "body": KEEP_ALIVE_FRAME, "more_body": True})
                 continue
