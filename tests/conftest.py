@@ -3,18 +3,19 @@
 ``store_kind`` parametrizes tests over the stores responsekit ships: the runtime suite runs once
 per store so every store keeps one behaviour. A store whose service is absent skips (fails under
 CI=true); see support/services.py.
+
+``tests`` and ``tests/property`` are on ``sys.path`` through the ``pythonpath`` setting in
+pyproject.toml; the Hypothesis profile (support/hypothesis_profiles.py) is loaded here, once, for
+every test package. Tests that spawn server processes carry the ``slow`` marker.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from support import hypothesis_profiles
+from support.services import require_redis
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from support.services import require_redis  # noqa: E402
+hypothesis_profiles.load()
 
 #: Stores the runtime suite runs against. The Redis store adds itself here once it exists.
 STORE_KINDS = ["memory"]

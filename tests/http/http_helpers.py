@@ -1,115 +1,53 @@
-"""Helpers of the HTTP runtime tests: an in-process client, a strict SSE reader, stream invariants.
+"""Helpers of the HTTP runtime tests: an in-process client, error envelopes, waiting on a status.
 
-The SSE reader is deliberately strict about framing: the runtime promises ``event: <type>`` then
-``data: <json>`` then a blank line for every event, ``: ...`` comments for keep-alives and one
-``data: [DONE]`` after the terminal event, so anything else is a failure, not something to tolerate.
+The strict SSE reader and the polling helper are shared by every test package (support/sse.py,
+support/polling.py); they are re-exported here so the HTTP tests import them from one place.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import time
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import httpx
 from support.hosts import WAIT
+from support.polling import apoll, poll
+from support.sse import (
+    SSE,
+    TERMINAL_TYPES,
+    Frame,
+    LiveSSE,
+    SSEReader,
+    check_complete_stream,
+    parse_frame,
+    parse_sse,
+)
 
 from responsekit import ResponsesAgentServerHost
 
-TERMINAL_TYPES = {"response.completed", "response.failed", "response.incomplete"}
+__all__ = [
+    "ENVELOPE_KEYS",
+    "SSE",
+    "TERMINAL_STATUSES",
+    "TERMINAL_TYPES",
+    "Frame",
+    "LiveSSE",
+    "SSEReader",
+    "apoll",
+    "asgi",
+    "check_complete_stream",
+    "check_envelope",
+    "create",
+    "parse_frame",
+    "parse_sse",
+    "poll",
+    "wait_status",
+]
+
 TERMINAL_STATUSES = {"completed", "failed", "incomplete", "cancelled"}
 ENVELOPE_KEYS = {"message", "type", "param", "code"}
-
-
-@dataclass
-class Frame:
-    event: str
-    data: dict[str, Any]
-    raw: bytes  # the frame's exact bytes, blank line included
-
-    @property
-    def seq(self) -> int:
-        return self.data["sequence_number"]
-
-
-@dataclass
-class SSE:
-    frames: list[Frame] = field(default_factory=list)
-    comments: int = 0
-    done: bool = False
-
-    @property
-    def types(self) -> list[str]:
-        return [f.event for f in self.frames]
-
-    @property
-    def seqs(self) -> list[int]:
-        return [f.seq for f in self.frames]
-
-    @property
-    def terminal(self) -> Frame:
-        return self.frames[-1]
-
-    @property
-    def raw_events(self) -> bytes:
-        return b"".join(f.raw for f in self.frames)
-
-
-class SSEReader:
-    """Incremental strict reader: feed bytes in any chunking, get frames as they complete."""
-
-    def __init__(self) -> None:
-        self.buffer = b""
-        self.sse = SSE()
-
-    def feed(self, chunk: bytes) -> list[Frame]:
-        self.buffer += chunk
-        new: list[Frame] = []
-        while b"\n\n" in self.buffer:
-            block, self.buffer = self.buffer.split(b"\n\n", 1)
-            assert not self.sse.done, f"bytes after data: [DONE]: {block!r}"
-            if block.startswith(b":"):
-                self.sse.comments += 1
-                continue
-            if block == b"data: [DONE]":
-                self.sse.done = True
-                continue
-            lines = block.split(b"\n")
-            assert len(lines) == 2 and lines[0].startswith(b"event: ") and lines[1].startswith(b"data: "), (
-                f"not an 'event:' + 'data:' frame: {block!r}"
-            )
-            event = lines[0][len(b"event: ") :].decode()
-            data = json.loads(lines[1][len(b"data: ") :])
-            assert data["type"] == event, f"event line {event!r} disagrees with data type {data['type']!r}"
-            frame = Frame(event, data, block + b"\n\n")
-            self.sse.frames.append(frame)
-            new.append(frame)
-        return new
-
-    def close(self) -> SSE:
-        assert self.buffer == b"", f"the stream ended inside a frame: {self.buffer!r}"
-        return self.sse
-
-
-def parse_sse(body: bytes) -> SSE:
-    reader = SSEReader()
-    reader.feed(body)
-    return reader.close()
-
-
-def check_complete_stream(sse: SSE, *, first_seq: int = 0) -> Frame:
-    """A finished stream: contiguous sequence numbers, exactly one terminal event, last, then [DONE]."""
-    assert sse.frames, "no events"
-    assert sse.seqs == list(range(first_seq, first_seq + len(sse.frames))), sse.seqs
-    terminals = [f for f in sse.frames if f.event in TERMINAL_TYPES]
-    assert len(terminals) == 1, f"terminal events: {[f.event for f in terminals]}"
-    assert sse.frames[-1] is terminals[0], "the terminal event is not last"
-    assert sse.done, "no data: [DONE] after the terminal event"
-    return terminals[0]
 
 
 def check_envelope(response: httpx.Response, status: int, *, param: Any = ..., code: Any = ...) -> dict:
@@ -163,60 +101,15 @@ async def wait_status(
 ) -> dict[str, Any]:
     """Poll GET until the response's status is one of ``statuses``; fail after ``timeout``."""
     wanted = set(statuses)
-    deadline = time.monotonic() + timeout
-    while True:
+    last: dict[str, str] = {}
+
+    async def reached() -> dict[str, Any] | None:
         reply = await client.get(f"/responses/{response_id}", headers=headers)
         assert reply.status_code == 200, reply.text
         body = reply.json()
-        if body["status"] in wanted:
-            return body
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{response_id} still {body['status']!r} after {timeout}s")
-        await anyio.sleep(0.005)
+        last["status"] = body["status"]
+        return body if body["status"] in wanted else None
 
-
-def poll(predicate, *, timeout: float = WAIT, what: str = "condition") -> Any:
-    """Blocking poll with a deadline (for tests whose server runs in another thread or process)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout}s")
-        time.sleep(0.01)
-
-
-class LiveSSE:
-    """Reads a real streamed response incrementally (every read bounded by the client's timeout)."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        assert response.status_code == 200, response.read()
-        assert response.headers["content-type"].startswith("text/event-stream")
-        self.response = response
-        self.reader = SSEReader()
-        self._chunks = response.iter_raw()
-        self.raw = b""
-
-    @property
-    def sse(self) -> SSE:
-        return self.reader.sse
-
-    def until(self, predicate, what: str = "frames") -> SSE:
-        deadline = time.monotonic() + WAIT
-        while not predicate(self.reader.sse):
-            assert time.monotonic() < deadline, f"{what} not received within {WAIT}s"
-            chunk = next(self._chunks)
-            self.raw += chunk
-            self.reader.feed(chunk)
-        return self.reader.sse
-
-    def until_type(self, event_type: str) -> Frame:
-        self.until(lambda sse: event_type in sse.types, event_type)
-        return next(f for f in self.sse.frames if f.event == event_type)
-
-    def to_end(self) -> SSE:
-        for chunk in self._chunks:
-            self.raw += chunk
-            self.reader.feed(chunk)
-        return self.reader.close()
+    return await apoll(
+        reached, timeout=timeout, interval=0.005, what=lambda: f"{response_id} still {last['status']!r}"
+    )

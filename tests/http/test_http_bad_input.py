@@ -16,7 +16,6 @@ import http.client
 import json
 import logging
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ import httpx
 import pytest
 from http_helpers import ENVELOPE_KEYS
 from support.hosts import WAIT, echo_handler, host_with
+from support.polling import poll
 from support.servers import ThreadServer, serve_in_thread
 
 LIMIT = 16 * 1024  # max_request_body_bytes of the server under test
@@ -689,10 +689,8 @@ def test_a_cursor_past_the_end_of_a_finished_log_replays_nothing(server) -> None
 
 def _await_idle(running: ThreadServer) -> None:
     """Until the server has no request in flight (bounded poll: a hang fails the test)."""
-    deadline = time.monotonic() + WAIT
-    while running.server.server_state.tasks or running.server.server_state.connections:
-        assert time.monotonic() < deadline, "the server kept a request in flight"
-        time.sleep(0.01)
+    state = running.server.server_state
+    poll(lambda: not (state.tasks or state.connections), what="no request in flight on the server")
 
 
 def test_client_leaving_mid_body_is_not_an_error(server, caplog: pytest.LogCaptureFixture) -> None:

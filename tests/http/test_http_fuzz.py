@@ -26,7 +26,7 @@ import httpx
 import openai.types.responses as oa
 import pytest
 import schemathesis
-from http_helpers import ENVELOPE_KEYS
+from http_helpers import ENVELOPE_KEYS, parse_sse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
@@ -130,15 +130,6 @@ def server(store_kind: str, _servers) -> tuple[ThreadServer, list[str]]:
 
 
 # -- the oracle -------------------------------------------------------------------------------------------
-def _sse_events(body: bytes) -> list[dict[str, Any]]:
-    events = []
-    for block in body.split(b"\n\n"):
-        for line in block.split(b"\n"):
-            if line.startswith(b"data: ") and line != b"data: [DONE]":
-                events.append(json.loads(line[len(b"data: ") :]))
-    return events
-
-
 def check(response: Any, kind: str) -> None:
     """No 5xx; a 4xx is the envelope; a 2xx validates with the openai models (``kind`` says which)."""
     status = response.status_code
@@ -156,7 +147,9 @@ def check(response: Any, kind: str) -> None:
         return
     if content_type.startswith("text/event-stream"):
         assert response.content.endswith(b"data: [DONE]\n\n"), response.content[-200:]
-        for event in _sse_events(response.content):  # none when replaying after the last event
+        sse = parse_sse(response.content)  # strict framing; no events when replaying past the last
+        assert sse.done, response.content[-200:]
+        for event in sse.events:
             STREAM_EVENT.validate_python(event)
         return
     body = json.loads(response.content)

@@ -304,6 +304,7 @@ def script(tmp_path):
     return str(path)
 
 
+@pytest.mark.slow  # a server process of its own
 def test_app_run_takes_its_port_from_the_port_variable(script, store_kind):
     env = {"RESPONSEKIT_STORE": store_url_for(store_kind)}
     with spawn_server(["python", script, "1"], env=env) as server, _client(server.url) as client:
@@ -332,6 +333,7 @@ def test_app_run_port_resolution(monkeypatch):
     assert seen == [("0.0.0.0", 8088), ("0.0.0.0", 9123), ("127.0.0.1", 7001)]
 
 
+@pytest.mark.slow  # a server process of its own
 def test_sigterm_drains_grace_then_cancel_and_every_response_ends_terminal(script, store_kind):
     """SIGTERM: is_shutdown_requested turns true (the graceful handler completes), the stalled one is
     failed with server_error after the grace period, both streams end with a terminal event + [DONE]."""

@@ -21,6 +21,7 @@ from support.hosts import (
     reasoning_message_handler,
     stalling_handler,
 )
+from support.polling import poll
 from support.servers import serve_in_thread
 
 TERMINAL = {"completed", "failed", "incomplete", "cancelled"}
@@ -75,13 +76,13 @@ def client(server):
 
 
 def _wait_terminal(client: openai.OpenAI, rid: str):
-    import time
+    last = []
 
-    deadline = time.monotonic() + WAIT
-    while (response := client.responses.retrieve(rid)).status not in TERMINAL:
-        assert time.monotonic() < deadline, f"{rid} still {response.status}"
-        time.sleep(0.01)
-    return response
+    def terminal():
+        last[:] = [client.responses.retrieve(rid)]
+        return last[0] if last[0].status in TERMINAL else None
+
+    return poll(terminal, what=lambda: f"{rid} still {last[0].status}")
 
 
 def _check_events(events) -> None:
@@ -244,9 +245,7 @@ def test_async_client_round_trip(server, routed):
             ]
             assert replay[0].sequence_number == 1
             background = await sdk.responses.create(model="m", input="stall", background=True)
-            with anyio.fail_after(WAIT):
-                while not routed.stall.is_set("started"):
-                    await anyio.sleep(0.01)
+            await routed.stall.await_("started")
             assert (await sdk.responses.cancel(background.id)).status == "cancelled"
             items = [{"role": "user", "content": f"m{i}"} for i in range(5)]
             many = await sdk.responses.create(model="m", input=items)

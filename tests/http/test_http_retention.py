@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import time
 
-import anyio
 import pytest
-from http_helpers import asgi, check_envelope, create, parse_sse
+from http_helpers import apoll, asgi, check_envelope, create, parse_sse
 from support.hosts import WAIT, Probe, echo_handler, host_with, stalling_handler
 
 pytestmark = pytest.mark.anyio
 
 
 async def _until_404(client, path: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while (reply := await client.get(path)).status_code != 404:
-        assert reply.status_code == 200, reply.text
-        assert time.monotonic() < deadline, f"{path} still answers after {timeout}s"
-        await anyio.sleep(0.02)
-    check_envelope(reply, 404)
+    async def gone():
+        reply = await client.get(path)
+        assert reply.status_code in (200, 404), reply.text
+        return reply if reply.status_code == 404 else None
+
+    check_envelope(await apoll(gone, timeout=timeout, interval=0.02, what=f"{path} answering 404"), 404)
 
 
 async def test_stored_responses_expire_after_the_retention(store_kind):

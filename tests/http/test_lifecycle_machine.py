@@ -27,7 +27,14 @@ import anyio
 import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
-from http_helpers import TERMINAL_STATUSES, check_complete_stream, check_envelope, parse_sse, wait_status
+from http_helpers import (
+    TERMINAL_STATUSES,
+    apoll,
+    check_complete_stream,
+    check_envelope,
+    parse_sse,
+    wait_status,
+)
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
@@ -156,8 +163,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         future = self.portal.start_task_soon(lambda: self.client.post("/responses", json=body))
 
         async def new_run_id() -> str:
-            while not (fresh := set(self.host._runs) - known):
-                await anyio.sleep(0.001)
+            fresh = await apoll(
+                lambda: set(self.host._runs) - known, interval=0.001, what="the stalled response's run"
+            )
             (rid,) = fresh
             return rid
 

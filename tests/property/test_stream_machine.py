@@ -17,7 +17,6 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from hypothesis_profiles import PROFILE
 from stream_oracle import StreamChecker
 
 from responsekit.streaming.errors import StreamOrderError
@@ -463,5 +462,5 @@ class StreamMachine(RuleBasedStateMachine):
         assert self.stream.is_terminal
 
 
-StreamMachine.TestCase.settings = settings(PROFILE, stateful_step_count=100)
+StreamMachine.TestCase.settings = settings(stateful_step_count=100)  # the rest: the loaded profile
 TestStreamMachine = StreamMachine.TestCase

@@ -16,7 +16,6 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis_profiles import PROFILE
 from stream_oracle import check_events
 
 from responsekit.streaming.stream import ResponseEventStream
@@ -204,7 +203,6 @@ def run_interleaved(
     return stream, events
 
 
-@PROFILE
 @given(
     data=st.data(),
     kinds=st.lists(st.sampled_from(sorted(PROGRAMS)), max_size=5),
@@ -217,7 +215,6 @@ def test_any_interleaving_of_item_programs_is_a_valid_stream(data, kinds, ending
     assert stream.response.to_dict()["output"] == json.loads(events[-1].json)["response"]["output"]
 
 
-@PROFILE
 @given(
     data=st.data(),
     kinds=st.lists(st.sampled_from(sorted(PROGRAMS)), min_size=1, max_size=4),
@@ -245,7 +242,6 @@ def test_a_response_ended_early_closes_every_open_item(data, kinds, ending):
     check_events(events)
 
 
-@PROFILE
 @given(
     chunks=st.lists(st.text(), max_size=6),
     twin=st.sampled_from(["message", "function_call", "reasoning"]),
@@ -288,7 +284,6 @@ def test_convenience_generators_carry_the_joined_chunks(chunks, twin, asynchrono
     assert value == "".join(chunks)
 
 
-@PROFILE
 @given(text=st.text())
 def test_any_text_frames_as_one_sse_event(text):
     stream = ResponseEventStream()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support.polling import poll
 from support.redis_support import TEST_DB, delete_keys, new_prefix
 from support.servers import free_port
 from support.services import require_redis, service_reachable
@@ -83,11 +83,13 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + timeout
-        while not service_reachable("127.0.0.1", self.port, timeout=0.2):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server on port {self.port} did not start")
-            time.sleep(0.02)
+
+        def reachable() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server on port {self.port} exited before it was reachable")
+            return service_reachable("127.0.0.1", self.port, timeout=0.2)
+
+        poll(reachable, timeout=timeout, interval=0.02, what=f"redis-server on port {self.port} reachable")
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -98,6 +100,14 @@ class PrivateRedis:
                 self.process.kill()
                 self.process.wait(timeout)
         self.process = None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that run a redis-server of their own (``private_redis``) are ``slow``."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if "private_redis" in getattr(item, "fixturenames", ()) and here in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

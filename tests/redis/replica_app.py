@@ -40,8 +40,6 @@ def _texts(item) -> list[str]:
 @app.response_handler
 async def handler(request, context, cancellation_signal):
     model = request.model
-    while hasattr(model, "root"):  # the generated model nests its string in two root models
-        model = model.root
     mark(context.response_id, "started")
     if model == "echo":
         async for event in TextResponse(context, request, text=f"Echo: {await context.get_input_text()}"):

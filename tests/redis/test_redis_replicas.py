@@ -6,7 +6,6 @@ or starves a replica starts its own. Every wait is bounded; every process is sto
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -16,9 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.polling import poll
 from support.redis_support import delete_keys, new_prefix, redis_test_url
 from support.servers import ProcessServer, spawn_server
 from support.services import require_redis
+from support.sse import LiveSSE, parse_frame, parse_sse
+
+pytestmark = pytest.mark.slow  # every test here runs server processes
 
 APP = str(Path(__file__).with_name("replica_app.py"))
 WAIT = 15.0
@@ -59,22 +62,20 @@ def shared(marks: Path) -> Iterator[tuple[str, ProcessServer, ProcessServer]]:
 def wait_for_mark(marks: Path, response_id: str, name: str, timeout: float = WAIT) -> str:
     """Which replica left the mark; fails after ``timeout`` seconds."""
     path = marks / f"{response_id}.{name}"
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no mark {name!r} for {response_id} within {timeout}s")
-        time.sleep(0.005)
+    poll(path.exists, timeout=timeout, interval=0.005, what=f"mark {name!r} for {response_id}")
     return path.read_text()
 
 
 def frames_of(body: bytes) -> list[bytes]:
     """The event frames of an SSE body (keep-alive comments and [DONE] left out), bytes as sent."""
     assert body.endswith(b"data: [DONE]\n\n"), body[-200:]
-    return [block + b"\n\n" for block in body.split(b"\n\n")[:-2] if not block.startswith(b":")]
+    sse = parse_sse(body)
+    assert sse.done, body[-200:]
+    return [frame.raw for frame in sse.frames]
 
 
 def event_of(frame: bytes) -> dict:
-    return json.loads(frame.split(b"\ndata: ", 1)[1])
+    return parse_frame(frame).data
 
 
 def create(server: ProcessServer, headers: dict = ALICE, **body) -> httpx.Response:
@@ -114,23 +115,21 @@ def test_a_response_made_on_one_replica_is_at_once_visible_on_another_with_isola
 def test_replay_on_another_replica_of_a_running_response_is_byte_identical_and_tails_live(shared, marks):
     _, a, b = shared
     body = {"model": "slow", "input": "40", "stream": True, "background": True}
-    seen_on_a = b""
     with (
         httpx.Client(timeout=WAIT) as client,
         client.stream("POST", f"{a.url}/responses", json=body, headers=ALICE) as live,
     ):
-        assert live.status_code == 200
-        chunks = live.iter_bytes()
-        while seen_on_a.count(b"\n\n") < 8:
-            seen_on_a += next(chunks)
-        rid = event_of(seen_on_a.split(b"\n\n")[0] + b"\n\n")["response"]["id"]
+        on_live = LiveSSE(live)
+        on_live.until(lambda sse: len(sse.frames) >= 8, "eight events", timeout=WAIT)
+        rid = on_live.sse.frames[0].data["response"]["id"]
         assert not (marks / f"{rid}.delta39").exists()  # still running when B starts reading
         with client.stream(
             "GET", f"{b.url}/responses/{rid}", params={"stream": "true", "starting_after": 3}, headers=ALICE
         ) as tail:
             assert tail.status_code == 200
             seen_on_b = tail.read()
-        seen_on_a += b"".join(chunks)
+        on_live.to_end()
+        seen_on_a = on_live.raw
     on_a, on_b = frames_of(seen_on_a), frames_of(seen_on_b)
     assert [event_of(f)["sequence_number"] for f in on_a] == list(range(len(on_a)))
     assert event_of(on_a[-1])["type"] == "response.completed"
@@ -167,13 +166,11 @@ def test_when_a_replica_is_killed_another_fails_its_responses_and_wakes_their_re
                 "GET", f"{a.url}/responses/{rid}", params={"stream": "true"}, headers=ALICE
             ) as tail,
         ):
-            chunks = tail.iter_bytes()
-            seen = b""
-            while b"response.output_text.delta" not in seen:
-                seen += next(chunks)
+            on_tail = LiveSSE(tail)
+            on_tail.until_type("response.output_text.delta", timeout=WAIT)
             c.kill()  # SIGKILL: no drain, no terminal event, no lease release
-            seen += b"".join(chunks)  # returns once a replica declares C lost (bounded by WAIT)
-    frames = frames_of(seen)
+            on_tail.to_end()  # returns once a replica declares C lost (bounded by WAIT)
+    frames = frames_of(on_tail.raw)
     assert [event_of(f)["sequence_number"] for f in frames] == list(range(len(frames)))
     terminal = event_of(frames[-1])
     assert terminal["type"] == "response.failed"
@@ -205,10 +202,13 @@ def test_without_redis_requests_get_503_quickly_and_the_replica_recovers_when_it
         assert readiness.status_code == 503 and readiness.json() == {"status": "store_unavailable"}
         assert d.process.poll() is None
         private_redis.start()
-        deadline = time.monotonic() + WAIT
-        while (reply := create(d)).status_code != 200:
-            assert reply.status_code == 503 and time.monotonic() < deadline, reply.text
-            time.sleep(0.05)
+
+        def created() -> httpx.Response | None:
+            reply = create(d)
+            assert reply.status_code in (200, 503), reply.text
+            return reply if reply.status_code == 200 else None
+
+        reply = poll(created, timeout=WAIT, interval=0.05, what="a create answered 200 once Redis is back")
         rid = reply.json()["id"]
         assert httpx.get(f"{d.url}/responses/{rid}", headers=ALICE, timeout=WAIT).status_code == 200
         assert httpx.get(f"{d.url}/readiness", timeout=WAIT).status_code == 200

@@ -7,18 +7,18 @@ writes only through Redis (its local copy of a log exists only for the responses
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 
 import anyio
 import httpx
 import pytest
 import redis
-from support.redis_support import TEST_DB
+from support.polling import apoll
+from support.redis_support import TEST_DB, delete_keys, new_prefix
+from support.sse import check_complete_stream, parse_frame, parse_sse
 
 from responsekit.server.runner import FAILURE_MESSAGES
 from responsekit.store.protocols import LogEntry, ResponseRecord, StoreUnavailable
-from responsekit.store.redis import RedisStore
+from responsekit.store.redis import RedisStore, conversation_scope
 from responsekit.streaming.events import encode_json, sse_frame
 
 pytestmark = pytest.mark.anyio
@@ -116,7 +116,9 @@ async def test_retention_is_a_redis_ttl_that_starts_when_the_response_ends(store
         await a._io.drain(WAIT)
         assert 290_000 < client.pttl(f"{prefix}r:{rid}") <= 300_000
         assert 110_000 < client.pttl(f"{prefix}l:{rid}") <= 120_000
-        assert 0 < client.pttl(f"{prefix}c:conv_ttl") <= 300_000
+        # the conversation lives at least the retention (plus the leases its running responses had)
+        conversation = f"{prefix}c:{conversation_scope('alice', None, 'conv_ttl')}"
+        assert 290_000 < client.pttl(conversation) <= 300_000 + 2 * 10_000
         assert client.zscore(f"{prefix}leases", rid) is None  # the lease went with the terminal state
     finally:
         client.close()
@@ -134,10 +136,29 @@ async def test_finish_is_one_compare_and_set_across_replicas(stores):
             for store, status in ((a, "completed"), (b, "cancelled"))
         )
     )
-    for i, rid in enumerate(ids):
+    # Above, each replica's commands go out as one pipelined batch: one replica may well win them all.
+    # Below, one response at a time with the replicas taking turns to send first (a controlled
+    # interleaving: both finishes are in flight together, the first one queued reaches Redis first),
+    # so each replica both wins and loses, and both outcomes below are checked.
+    turns = [_rid(f"turn{i}") for i in range(10)]
+    for rid in turns:
+        await a.records.create(_record(rid))
+    for i, rid in enumerate(turns):
+        order = ((a, "completed"), (b, "cancelled"))[:: 1 if i % 2 == 0 else -1]
+        outcome = await asyncio.gather(
+            *(
+                store.records.finish(rid, {"id": rid, "status": status, "output": []})
+                for store, status in order
+            )
+        )
+        results += outcome[:: 1 if i % 2 == 0 else -1]  # back to (a, b)
+    wins = {"a": 0, "b": 0}
+    for i, rid in enumerate(ids + turns):
         won_a, won_b = results[2 * i], results[2 * i + 1]
         assert won_a != won_b, rid
+        wins["a" if won_a else "b"] += 1
         assert (await b.records.get(rid)).status == ("completed" if won_a else "cancelled")
+    assert wins["a"] >= 1 and wins["b"] >= 1, wins  # both branches ran
 
 
 async def test_history_follows_the_previous_chain_and_the_conversation_from_any_replica(stores):
@@ -262,10 +283,20 @@ async def test_a_cancel_requested_on_one_replica_reaches_the_subscriber_on_anoth
 
 # -- leases -----------------------------------------------------------------------------------------
 async def _until_reaped(store: RedisStore, rid: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while rid not in await store.reap_expired():
-        assert time.monotonic() < deadline, f"{rid} was never reaped"
-        await asyncio.sleep(0.02)
+    async def reaped() -> bool:
+        return rid in await store.reap_expired()
+
+    await apoll(reaped, timeout=WAIT, interval=0.02, what=f"{rid} reaped")
+
+
+async def _until_leases_expired(client: redis.Redis, key_prefix: str) -> None:
+    """Until no lease under ``key_prefix`` is still running (the Redis clock decides)."""
+    await apoll(
+        lambda: not client.zcount(f"{key_prefix}leases", f"({_redis_ms(client)}", "+inf"),
+        timeout=WAIT,
+        interval=0.02,
+        what="every lease expired",
+    )
 
 
 async def test_a_lost_worker_is_failed_once_its_lease_expires_and_tailing_readers_wake(stores):
@@ -283,10 +314,11 @@ async def test_a_lost_worker_is_failed_once_its_lease_expires_and_tailing_reader
     client = _sync()
     try:
         first_expiry = client.zscore(f"{worker.key_prefix}leases", rid)
-        deadline = time.monotonic() + WAIT
-        while _redis_ms(client) <= first_expiry + 100:
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
+        await apoll(
+            lambda: _redis_ms(client) > first_expiry + 100,
+            interval=0.02,
+            what="the first lease expiry passed",
+        )
     finally:
         client.close()
     assert rid not in await reaper.reap_expired()
@@ -296,8 +328,9 @@ async def test_a_lost_worker_is_failed_once_its_lease_expires_and_tailing_reader
     await _until_reaped(reaper, rid)
     frames = await tail
     assert frames[:2] == sent and len(frames) == 3
-    event = json.loads(frames[2].split(b"data: ", 1)[1])
-    assert frames[2].startswith(b"event: response.failed\n") and event["sequence_number"] == 2
+    failed = parse_frame(frames[2])
+    event = failed.data
+    assert failed.event == "response.failed" and event["sequence_number"] == 2
     assert event["response"]["status"] == "failed"
     assert event["response"]["error"] == {"code": "server_error", "message": FAILURE_MESSAGES["lost"]}
     record = await watcher.records.get(rid)
@@ -318,15 +351,18 @@ async def test_a_worker_lost_between_its_terminal_state_and_its_terminal_event_s
     tail = asyncio.ensure_future(_collect(await watcher.events.read(rid, -1, 0.05)))
     release()  # dies before its terminal event is stored
     await worker.close()
-    deadline = time.monotonic() + WAIT
-    while not tail.done():
+
+    async def closed() -> bool:
+        if tail.done():
+            return True
         assert await reaper.reap_expired() == []  # nothing to fail: it had finished
-        assert time.monotonic() < deadline, "the log was never closed"
-        await asyncio.sleep(0.02)
+        return False
+
+    await apoll(closed, timeout=WAIT, interval=0.02, what="the log closed")
     frames = await tail
     assert frames[0] == _frame(0) and len(frames) == 2
-    assert frames[1].startswith(b"event: response.completed\n")
-    assert json.loads(frames[1].split(b"data: ", 1)[1]) == {
+    assert parse_frame(frames[1]).event == "response.completed"
+    assert parse_frame(frames[1]).data == {
         "type": "response.completed",
         "response": done,
         "sequence_number": 1,
@@ -345,18 +381,15 @@ async def test_finish_racing_the_reaper_yields_one_terminal_state_and_one_termin
     await worker._io.drain(WAIT)
     client = _sync()
     try:
-        deadline = time.monotonic() + WAIT  # every lease expired (the Redis clock decides)
-        while client.zcount(f"{worker.key_prefix}leases", f"({_redis_ms(client)}", "+inf"):
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
+        await _until_leases_expired(client, worker.key_prefix)
     finally:
         client.close()
 
-    async def complete(rid: str, delay: float) -> bool:
+    async def complete(rid: str, delay: float, by: RedisStore = worker) -> bool:
         await asyncio.sleep(delay)  # spread the completions over the reaper's round trips
         snapshot, frame = _terminal(1)
-        if await worker.records.finish(rid, snapshot):
-            await worker.events.append(rid, [LogEntry(1, frame)], close=True)
+        if await by.records.finish(rid, snapshot):
+            await by.events.append(rid, [LogEntry(1, frame)], close=True)
             return True
         return False
 
@@ -364,14 +397,52 @@ async def test_finish_racing_the_reaper_yields_one_terminal_state_and_one_termin
     outcomes = await asyncio.gather(
         reaper.reap_expired(), *(complete(rid, (len(ids) - i) * 0.001) for i, rid in enumerate(ids))
     )
-    completed = outcomes[1:]
+    completed = list(outcomes[1:])
     await worker._io.drain(WAIT)
-    for rid, won in zip(ids, completed, strict=True):
-        frames = await _collect(await reaper.events.read(rid, -1, None))
+
+    async def check(store: RedisStore, rid: str, won: bool) -> None:
+        frames = await _collect(await store.events.read(rid, -1, None))
         assert len(frames) == 2, (rid, [f.split(b"\n", 1)[0] for f in frames])
-        status = (await reaper.records.get(rid)).status
+        status = (await store.records.get(rid)).status
         assert status == ("completed" if won else "failed"), rid  # failed = some replica reaped it
-        assert json.loads(frames[1].split(b"data: ", 1)[1])["response"]["status"] == status
+        assert parse_frame(frames[1]).data["response"]["status"] == status
+
+    for rid, won in zip(ids, completed, strict=True):
+        await check(reaper, rid, won)
+    # Timing alone may leave one side winning every race above. Controlled turns, one response at a
+    # time, make sure both branches run: a finish sent while the reaper's scan is in flight (after it
+    # listed the expired lease, round trips before it can fail the response) wins; a finish sent once
+    # the reaper's scan is over loses. The turns use a key prefix of their own and stores that are
+    # not started (a started store also reaps on its own schedule), so only these calls touch them.
+    turn_prefix = new_prefix()
+    url = f"redis://127.0.0.1:6379/{TEST_DB}"
+    turn_worker = RedisStore(url, key_prefix=turn_prefix, lease_seconds=0.05)
+    turn_reaper = RedisStore(url, key_prefix=turn_prefix)
+    client = _sync()
+    try:
+        for i in range(4):
+            rid = _rid(f"turn{i}")
+            await turn_worker.records.create(_record(rid))
+            await turn_worker.events.open(rid)
+            await turn_worker.events.append(rid, [LogEntry(0, _frame(0))])
+            await turn_worker._io.drain(WAIT)
+            await _until_leases_expired(client, turn_prefix)
+            if i % 2 == 0:
+                _, won = await asyncio.gather(turn_reaper.reap_expired(), complete(rid, 0, turn_worker))
+                assert won, f"{rid}: the finish sent during the reaper's scan lost"
+            else:
+                assert await turn_reaper.reap_expired() == [rid]
+                won = await complete(rid, 0, turn_worker)
+                assert not won, f"{rid}: a finish after the reaper failed it won"
+            await turn_worker._io.drain(WAIT)
+            await check(turn_reaper, rid, won)
+            completed.append(won)
+    finally:
+        client.close()
+        await turn_worker.close()
+        await turn_reaper.close()
+        delete_keys(turn_prefix)
+    assert set(completed) == {True, False}, completed  # both branches ran
 
 
 # -- Redis unavailable ------------------------------------------------------------------------------
@@ -430,9 +501,12 @@ async def test_a_store_starts_without_redis_and_connects_once_it_is_there(privat
 
 # -- the whole pipeline, two replicas in one process ------------------------------------------------
 async def test_a_cancel_from_another_replica_racing_completion_ends_each_response_once(prefix):
+    from support.hosts import Probe
     from support.redis_support import redis_test_url
 
     from responsekit import ResponseEventStream, ResponsesAgentServerHost, ResponsesServerOptions
+
+    probe = Probe()
 
     async def handler(request, context, cancellation_signal):
         stream = ResponseEventStream(response_id=context.response_id, request=request)
@@ -443,7 +517,11 @@ async def test_a_cancel_from_another_replica_racing_completion_ends_each_respons
         text = message.add_text_content()
         yield text.emit_added()
         yield text.emit_delta("almost")
-        await asyncio.sleep(0.002)
+        if await context.get_input_text() == "hold":  # a controlled turn: the cancel comes first
+            probe.set(f"holding {context.response_id}")
+            await asyncio.wait_for(cancellation_signal.wait(), WAIT)
+        else:
+            await asyncio.sleep(0.002)
         yield text.emit_text_done()
         yield text.emit_done()
         yield message.emit_done()
@@ -454,33 +532,52 @@ async def test_a_cancel_from_another_replica_racing_completion_ends_each_respons
     a.response_handler(handler)
     clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=h), base_url="http://t") for h in (a, b)]
     outcomes = []
+
+    async def create(text: str) -> str:
+        created = await clients[0].post("/responses", json={"model": "m", "input": text, "background": True})
+        return created.json()["id"]
+
+    async def cancel_and_check(rid: str) -> str:
+        """Cancel ``rid`` from replica B; it ended once, as the cancel's answer says it did."""
+        cancel = await clients[1].post(f"/responses/{rid}/cancel")
+        assert cancel.status_code in (200, 400), cancel.text
+        final = await clients[1].get(f"/responses/{rid}")
+        status = final.json()["status"]
+        assert status == ("cancelled" if cancel.status_code == 200 else "completed"), cancel.text
+        replay = await clients[1].get(f"/responses/{rid}", params={"stream": "true"})
+        sse = parse_sse(replay.content)
+        check_complete_stream(sse)
+        events = sse.events
+        assert [e["sequence_number"] for e in events] == list(range(len(events)))
+        terminals = [e for e in events if e["type"] in ("response.completed", "response.failed")]
+        assert len(terminals) == 1 and terminals[0] is events[-1], [e["type"] for e in events]
+        assert terminals[0]["response"]["status"] == status
+        outcomes.append(status)
+        return status
+
+    async def completed(rid: str) -> bool:
+        return (await clients[1].get(f"/responses/{rid}")).json()["status"] == "completed"
+
     try:
         with anyio.fail_after(30):
-            for i in range(24):
-                created = await clients[0].post(
-                    "/responses", json={"model": "m", "input": "x", "background": True}
-                )
-                rid = created.json()["id"]
+            for i in range(24):  # racing: either side may win
+                rid = await create("x")
                 await asyncio.sleep(i * 0.0002)
-                cancel = await clients[1].post(f"/responses/{rid}/cancel")
-                assert cancel.status_code in (200, 400), cancel.text
-                final = await clients[1].get(f"/responses/{rid}")
-                status = final.json()["status"]
-                assert status == ("cancelled" if cancel.status_code == 200 else "completed"), cancel.text
-                replay = await clients[1].get(f"/responses/{rid}", params={"stream": "true"})
-                events = [
-                    json.loads(block.split(b"\ndata: ", 1)[1])
-                    for block in replay.content.split(b"\n\n")
-                    if block.startswith(b"event: ")
-                ]
-                assert [e["sequence_number"] for e in events] == list(range(len(events)))
-                terminals = [e for e in events if e["type"] in ("response.completed", "response.failed")]
-                assert len(terminals) == 1 and terminals[0] is events[-1], [e["type"] for e in events]
-                assert terminals[0]["response"]["status"] == status
-                outcomes.append(status)
+                await cancel_and_check(rid)
+            # Timing alone may leave one side winning every race above: controlled turns make sure
+            # both branches run. The cancel first (the handler holds until it sees the signal, then
+            # completes anyway) ends it cancelled; after completion, a cancel is refused.
+            for _ in range(2):
+                rid = await create("hold")
+                await probe.await_(f"holding {rid}")
+                assert await cancel_and_check(rid) == "cancelled", rid
+                rid = await create("x")
+                await apoll(lambda rid=rid: completed(rid), what=f"{rid} completed")
+                assert await cancel_and_check(rid) == "completed", rid
     finally:
         for client in clients:
             await client.aclose()
         await a.shutdown()
         await b.shutdown()
     assert set(outcomes) <= {"cancelled", "completed"}
+    assert {"cancelled", "completed"} <= set(outcomes), outcomes  # both branches ran

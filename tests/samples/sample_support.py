@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from typing import Any
 
 import openai
 from support.servers import ProcessServer, spawn_server
+from support.sse import parse_sse
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = ROOT / "samples"
@@ -102,12 +102,10 @@ def run_readme(name: str, base_url: str, *, strict: bool = True) -> list[str]:
 
 
 def sse_events(body: str) -> list[dict[str, Any]]:
-    """The JSON events of an SSE body (as curl -N prints it)."""
-    events = []
-    for line in body.splitlines():
-        if line.startswith("data: ") and line != "data: [DONE]":
-            events.append(json.loads(line[len("data: ") :]))
-    return events
+    """The JSON events of an SSE body (as curl -N prints it), parsed strictly; it ends with [DONE]."""
+    sse = parse_sse(body)
+    assert sse.done, body[-300:]
+    return sse.events
 
 
 def stream_events(client: openai.OpenAI, **create: Any) -> list[Any]:

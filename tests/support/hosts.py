@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +24,7 @@ from responsekit import (
     ResponsesServerOptions,
     TextResponse,
 )
-
-#: Every bounded wait in the runtime tests uses at most this (a hang fails, it never blocks CI).
-WAIT = 10.0
+from support.polling import WAIT, apoll
 
 
 def make_host(store_kind: str, **option_overrides: Any) -> ResponsesAgentServerHost:
@@ -83,13 +80,10 @@ class Probe:
             raise AssertionError(f"handler never reached {name!r} within {timeout}s")
 
     async def await_(self, name: str, timeout: float = WAIT) -> None:
-        """Await (server on this loop) until ``name`` is set; polls with a deadline."""
-        flag = self._flag(name)
-        deadline = time.monotonic() + timeout
-        while not flag.is_set():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"handler never reached {name!r} within {timeout}s")
-            await asyncio.sleep(0.005)
+        """Await (server on this loop) until ``name`` is set; a bounded poll."""
+        await apoll(
+            self._flag(name).is_set, timeout=timeout, interval=0.005, what=f"handler reaching {name!r}"
+        )
 
 
 def _mark(probe: Probe | None, name: str) -> None:

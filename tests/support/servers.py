@@ -12,13 +12,14 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import uvicorn
+
+from support.polling import poll
 
 
 def free_port() -> int:
@@ -29,18 +30,18 @@ def free_port() -> int:
 
 def wait_until_ready(url: str, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
     """Poll ``url`` until it answers 200; fail early if ``process`` exits."""
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
+    last: list[Exception] = []
+
+    def ready() -> bool:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server process exited with {process.returncode} before it was ready")
         try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
+            return httpx.get(url, timeout=1.0).status_code == 200
         except httpx.HTTPError as exc:
-            last = exc
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} not ready after {timeout}s: {last}")
+            last[:] = [exc]
+            return False
+
+    poll(ready, timeout=timeout, interval=0.05, what=lambda: f"{url} ready (last error: {last or None})")
 
 
 @dataclass
@@ -73,11 +74,13 @@ def serve_in_thread(app: Any, *, ready_timeout: float = 20.0, **config: Any) -> 
     thread.start()
     running = ThreadServer(f"http://127.0.0.1:{port}", server, thread)
     try:
-        deadline = time.monotonic() + ready_timeout
-        while not server.started:  # readiness by polling, bounded
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
+
+        def started() -> bool:
+            if not thread.is_alive():
+                raise RuntimeError("the test server did not start: its thread ended")
+            return server.started
+
+        poll(started, timeout=ready_timeout, what="the test server started")  # readiness, bounded
         yield running
     finally:
         running.stop()

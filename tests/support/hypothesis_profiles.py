@@ -1,6 +1,8 @@
-"""Hypothesis settings for the property tests: named profiles, applied per test (never loaded globally).
+"""Hypothesis settings for every test: named profiles, loaded once by tests/conftest.py.
 
-Pick one with RESPONSEKIT_HYPOTHESIS_PROFILE=fast|default|thorough (default: "default").
+Pick one with RESPONSEKIT_HYPOTHESIS_PROFILE=fast|default|thorough (default: "default"). A test's own
+``@settings(...)`` still overrides what it names (the HTTP fuzzers keep their example budgets) and
+takes the rest from the loaded profile.
 """
 
 from __future__ import annotations
@@ -20,5 +22,8 @@ settings.register_profile(
 )
 
 PROFILE_NAME = "responsekit-" + os.environ.get("RESPONSEKIT_HYPOTHESIS_PROFILE", "default")
-#: The settings every property test here runs with.
-PROFILE = settings.get_profile(PROFILE_NAME)
+
+
+def load() -> None:
+    """Make the chosen profile every test's default (once per run, from tests/conftest.py)."""
+    settings.load_profile(PROFILE_NAME)
