@@ -14,6 +14,8 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from codegen.spec_facts import event_types
+
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "builders.yaml"
 TEMPLATES = HERE / "templates"
@@ -142,16 +144,10 @@ def annotation_for(schema: dict, schemas: dict) -> tuple[str, bool]:
 
 def event_schemas(spec: dict) -> dict[str, str]:
     """event type -> schema name, for every member of the ResponseStreamEvent union."""
-    schemas = spec["components"]["schemas"]
-    union = schemas["ResponseStreamEvent"]
-    members = union.get("anyOf") or union.get("oneOf")
-    out = {}
-    for member in members:
-        name = _ref_name(member["$ref"])
-        type_schema = schemas[name]["properties"]["type"]
-        (event_type,) = type_schema["enum"]
-        out[event_type] = name
-    return out
+    try:
+        return event_types(spec, strict=True)
+    except ValueError as exc:
+        raise BuilderConfigError(str(exc)) from None
 
 
 def build_method(event_type: str, schema_name: str, entry: dict, schemas: dict) -> Method:
@@ -263,5 +259,5 @@ def render_builders(spec_bytes: bytes, config_path: Path = CONFIG) -> str:
     )
     template = env.get_template("builders.py.jinja")
     by_builder = plan(spec, config)
-    event_types = sorted(m.event_type for methods in by_builder.values() for m in methods)
-    return template.render(builders=config["builders"], methods=by_builder, event_types=event_types)
+    emitted = sorted(m.event_type for methods in by_builder.values() for m in methods)
+    return template.render(builders=config["builders"], methods=by_builder, event_types=emitted)

@@ -1,4 +1,5 @@
-"""Generate code from spec/openapi.json: pydantic models and the typed emit_* builder methods.
+"""Generate code from spec/openapi.json: pydantic models, the typed emit_* builder methods and the
+protocol constants the runtime checks against (codegen/spec_facts.py).
 
     python -m codegen.generate           # write the generated files
     python -m codegen.generate --check   # fail if the committed files differ from a fresh run
@@ -18,11 +19,13 @@ from pathlib import Path
 
 from codegen.builders import render_builders
 from codegen.postpass import plain_models
+from codegen.spec_facts import render_constants
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.json"
 MODELS_OUT = ROOT / "src" / "responsekit" / "models" / "_generated.py"
 BUILDERS_OUT = ROOT / "src" / "responsekit" / "streaming" / "_generated_builders.py"
+CONSTANTS_OUT = ROOT / "src" / "responsekit" / "models" / "_generated_constants.py"
 # The tools that shape the generated code, pinned exactly (pyproject's `codegen` extra): a new release of
 # either may change the output, so `make codegen-check` must never run with another version.
 DATAMODEL_CODEGEN_VERSION = "0.89.0"
@@ -121,6 +124,8 @@ def outputs() -> dict[Path, str]:
         MODELS_OUT: render_models(spec_bytes),
         BUILDERS_OUT: header("Typed emit_* methods, one per stream event type.", spec_bytes)
         + ruff_format(render_builders(spec_bytes)),
+        CONSTANTS_OUT: header("Protocol constants (event, item and content types, enums).", spec_bytes)
+        + ruff_format(render_constants(spec_bytes)),
     }
 
 

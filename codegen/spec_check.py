@@ -17,7 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-from codegen.extract import DEFAULT_UPSTREAM, SPEC_DIR, extract, load_upstream, resolve_pointer, sha256_of
+from codegen.extract import DEFAULT_UPSTREAM, SPEC_DIR, extract, load_upstream, sha256_of
+from codegen.spec_facts import event_types
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 KINDS = ("operations", "components", "event types", "properties")
@@ -36,30 +37,6 @@ def operations(spec: dict) -> set[str]:
 def components(spec: dict) -> set[str]:
     """``section/Name`` for every component (``schemas/Response``, ``responses/Error``...)."""
     return {f"{section}/{name}" for section, items in spec.get("components", {}).items() for name in items}
-
-
-def _event_type(schema: dict) -> str | None:
-    type_schema = schema.get("properties", {}).get("type", {})
-    if "const" in type_schema:
-        return type_schema["const"]
-    enum = type_schema.get("enum")
-    return enum[0] if isinstance(enum, list) and len(enum) == 1 else None
-
-
-def event_types(spec: dict) -> dict[str, str]:
-    """event type -> schema name (or ``#n`` for an inline member) of ``ResponseStreamEvent``."""
-    union = spec.get("components", {}).get("schemas", {}).get("ResponseStreamEvent", {})
-    members = union.get("anyOf") or union.get("oneOf") or []
-    out: dict[str, str] = {}
-    for i, member in enumerate(members):
-        if "$ref" in member:
-            name, schema = member["$ref"].rsplit("/", 1)[-1], resolve_pointer(spec, member["$ref"])
-        else:
-            name, schema = f"#{i}", member
-        event_type = _event_type(schema)
-        if event_type is not None:
-            out[event_type] = name
-    return out
 
 
 def property_pointers(node, pointer: str = "") -> set[str]:

@@ -1,4 +1,9 @@
-"""ResponsesAgentServerHost: the ASGI app serving the protocol's five endpoints for one handler."""
+"""ResponsesAgentServerHost: the ASGI app serving the protocol's five endpoints for one handler.
+
+This module holds the routing, the endpoints and the host's lifecycle entry points. The create
+path's pieces (record, log, context, run) are made by server/create.py, a run by
+server/runner.py, and graceful shutdown (signals, draining) lives in server/draining.py.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -18,19 +21,19 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from responsekit.ids import is_well_formed, new_id
-from responsekit.server.context import IsolationContext, ResponseContext
+from responsekit.ids import is_well_formed
+from responsekit.server.context import IsolationContext
+from responsekit.server.create import NullLog, create_response
+from responsekit.server.draining import chain_exit_signals, drain, draining_server
 from responsekit.server.errors import ApiError, bad_request, internal_error, not_found, unavailable
-from responsekit.server.inputs import normalize_input
 from responsekit.server.options import ResponsesServerOptions
 from responsekit.server.queries import page_items, parse_input_items_query, parse_retrieve_query
 from responsekit.server.runner import ResponseRun
 from responsekit.server.sse import EventStreamResponse
 from responsekit.server.validation import parse_create_request
 from responsekit.store.memory import MemoryEventLog, MemoryStore
-from responsekit.store.protocols import ResponseRecord, Store, StoreUnavailable
+from responsekit.store.protocols import LogNotFound, ResponseRecord, Store, StoreUnavailable
 from responsekit.streaming.events import encode_json
-from responsekit.streaming.snapshot import new_response
 
 logger = logging.getLogger("responsekit")
 
@@ -66,19 +69,6 @@ def _logged(task: asyncio.Task) -> None:
         logger.error("a background run failed unexpectedly", exc_info=task.exception())
 
 
-class _NullLog:
-    """The event log of a response nobody can read back (store=false, not streamed)."""
-
-    async def open(self, response_id: str) -> None:
-        pass
-
-    async def append(self, response_id: str, entries: list, *, close: bool = False) -> None:
-        pass
-
-    async def delete(self, response_id: str) -> None:
-        pass
-
-
 class ResponsesAgentServerHost(Starlette):
     """Serves ``POST /responses``, ``GET/DELETE /responses/{id}``, ``POST /responses/{id}/cancel`` and
     ``GET /responses/{id}/input_items`` (plus ``/readiness`` and ``/liveness``) for one handler.
@@ -110,7 +100,7 @@ class ResponsesAgentServerHost(Starlette):
         self._shutting_down = False
         self._shutdown_task: asyncio.Task | None = None
         self._unstored_log = MemoryEventLog(self.options.event_log_retention_seconds)
-        self._null_log = _NullLog()
+        self._null_log = NullLog()
         p = self.prefix
         routes = [
             Route(f"{p}/responses", _endpoint(self._create), methods=["POST"]),
@@ -180,26 +170,8 @@ class ResponsesAgentServerHost(Starlette):
 
     async def startup(self) -> None:
         await self._ensure_store()
-        self._chain_exit_signals()
-
-    def _chain_exit_signals(self) -> None:
-        """Under any ASGI server that handles SIGTERM/SIGINT in Python (uvicorn does), start draining
-        on the signal itself: the lifespan shutdown only comes once every connection has closed,
-        which a streaming response may never do on its own."""
-        if threading.current_thread() is not threading.main_thread():
-            return
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous = signal.getsignal(sig)
-            if not callable(previous) or getattr(previous, "_responsekit_drain", False):
-                continue
-
-            def on_signal(signum: int, frame: Any, previous: Callable = previous) -> None:
-                loop.call_soon_threadsafe(self.begin_shutdown)
-                previous(signum, frame)
-
-            on_signal._responsekit_drain = True  # type: ignore[attr-defined]
-            signal.signal(sig, on_signal)
+        # Start draining on SIGTERM/SIGINT itself (see server/draining.py).
+        chain_exit_signals(self.begin_shutdown)
 
     def begin_shutdown(self) -> None:
         """Stop taking requests (503) and give in-flight handlers the grace period, then cancel them."""
@@ -212,24 +184,13 @@ class ResponsesAgentServerHost(Starlette):
             self.options.shutdown_grace_period_seconds,
         )
         with contextlib.suppress(RuntimeError):
-            self._shutdown_task = asyncio.get_running_loop().create_task(self._drain())
-
-    async def _drain(self) -> None:
-        runs = list(self._runs.values())
-        if runs:
-            waits = [asyncio.ensure_future(run.done.wait()) for run in runs]
-            await asyncio.wait(waits, timeout=self.options.shutdown_grace_period_seconds)
-            for wait in waits:
-                wait.cancel()
-        for run in list(self._runs.values()):
-            run.cancel("shutdown")
-        pending = [run.done.wait() for run in list(self._runs.values())]
-        if pending:  # bounded: a run ends within its abandon margin even if its handler does not
-            await asyncio.gather(*pending)
-        # What still streams tails responses that run elsewhere (another replica): end those streams
-        # without inventing a terminal event; their clients resume with Last-Event-ID.
-        for stream in list(self._streams):
-            stream.stop()
+            self._shutdown_task = asyncio.get_running_loop().create_task(
+                drain(
+                    lambda: self._runs.values(),
+                    lambda: self._streams,
+                    self.options.shutdown_grace_period_seconds,
+                )
+            )
 
     async def shutdown(self) -> None:
         """Drain (see begin_shutdown), wait until every response is terminal, release the store."""
@@ -255,8 +216,7 @@ class ResponsesAgentServerHost(Starlette):
 
         port = port if port is not None else int(os.environ.get("PORT", "8088"))
         config = uvicorn.Config(self, host=host, port=port, **uvicorn_options)
-        server = _DrainingServer(config, self)
-        await server.serve()
+        await draining_server(config, self.begin_shutdown).serve()
 
     # -- endpoints --------------------------------------------------------------------------------------
     async def _read_body(self, request: Request) -> bytes:
@@ -300,71 +260,19 @@ class ResponsesAgentServerHost(Starlette):
         body = await self._read_body(request)
         create = parse_create_request(body, reject_unknown_fields=self.options.reject_unknown_fields)
         store = await self._ensure_store()
-        isolation = IsolationContext.from_scope(request.scope)
-        stream = bool(create.stream)
-        background = bool(create.background)
-        stored = create.store is not False
-        previous_id = create.previous_response_id
-        if previous_id:
-            previous = await store.records.get(previous_id) if is_well_formed(previous_id) else None
-            if previous is None or previous.owner != isolation.user_key:
-                raise bad_request(
-                    f"Previous response with id '{previous_id}' not found.",
-                    param="previous_response_id",
-                    code="previous_response_not_found",
-                )
-        conversation = create.conversation
-        conversation_id = conversation if isinstance(conversation, str) else getattr(conversation, "id", None)
-
-        response_id = new_id("response")
-        created_at = int(time.time())
-        snapshot = new_response(response_id, create, created_at=created_at)
-        if not snapshot["model"]:
-            snapshot["model"] = self.options.default_model or ""
-        record = ResponseRecord(
-            response_id=response_id,
-            snapshot=snapshot,
-            input_items=normalize_input(create),
-            owner=isolation.user_key,
-            chat_key=isolation.chat_key,
-            background=background,
-            stream=stream,
-            previous_response_id=previous_id,
-            conversation_id=conversation_id,
-            created_at=time.time(),
-        )
-        if stored:
-            await store.records.create(record)
-            log = store.events
-        else:
-            log = self._unstored_log if stream else self._null_log
-        await log.open(response_id)
-        context = ResponseContext(
-            response_id=response_id,
-            request=create,
-            record=record,
-            records=store.records,
-            isolation=isolation,
-            client_headers={
-                k.decode("latin-1"): v.decode("latin-1")
-                for k, v in request.scope["headers"]
-                if k.startswith(b"x-client-")
-            },
+        new = await create_response(
+            create,
+            scope=request.scope,
             query_parameters=dict(request.query_params) if request.scope.get("query_string") else {},
-            history_limit=self.options.default_fetch_history_count,
+            store=store,
+            options=self.options,
+            handler=self._handler,
+            unstored_log=self._unstored_log,
+            null_log=self._null_log,
             shutdown_requested=lambda: self._shutting_down,
         )
-        run = ResponseRun(
-            handler=self._handler,
-            request=create,
-            context=context,
-            record=record,
-            records=store.records if stored else None,
-            log=log,
-            default_model=self.options.default_model,
-            cancellation_signal=asyncio.Event(),
-            cancellation_grace_seconds=self.options.cancellation_grace_period_seconds,
-        )
+        response_id, run, stored, log = new.response_id, new.run, new.stored, new.log
+        stream, background = new.stream, new.background
         self._runs[response_id] = run
         if stored:  # a cancel requested through the store (e.g. on another replica) reaches this run
             self._cancel_subscriptions[response_id] = store.cancels.subscribe(
@@ -386,7 +294,7 @@ class ResponsesAgentServerHost(Starlette):
             lambda t: (self._tasks.discard(t), self._forget(response_id, stored), _logged(t))
         )
         if not stream:  # background: answer at once with the queued response
-            return _json(snapshot)
+            return _json(new.snapshot)
         frames = await log.read(response_id, -1, self.options.sse_keep_alive_interval_seconds)
         on_disconnect = None if background else (lambda: run.cancel("disconnected"))
         return EventStreamResponse(frames, on_disconnect=on_disconnect, registry=self._streams)
@@ -410,7 +318,7 @@ class ResponsesAgentServerHost(Starlette):
             frames = await self.store.events.read(
                 response_id, starting_after, self.options.sse_keep_alive_interval_seconds
             )
-        except KeyError:
+        except LogNotFound:
             raise ApiError(
                 404,
                 f"The event log of response '{response_id}' has expired; it can no longer be replayed.",
@@ -521,17 +429,3 @@ class ResponsesAgentServerHost(Starlette):
             "unexpected error serving %s %s", request.method, request.scope["path"], exc_info=exc
         )
         return internal_error().response()
-
-
-class _DrainingServer:
-    """uvicorn's Server, told about SIGTERM/SIGINT first so the host can drain while sockets close."""
-
-    def __new__(cls, config: Any, host: ResponsesAgentServerHost) -> Any:
-        import uvicorn
-
-        class Server(uvicorn.Server):
-            def handle_exit(self, sig: int, frame: Any) -> None:
-                host.begin_shutdown()
-                super().handle_exit(sig, frame)
-
-        return Server(config)

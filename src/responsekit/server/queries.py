@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 
-from responsekit.models import _generated as models
+from responsekit.models._generated_constants import INCLUDE_VALUES  # generated from the spec
 from responsekit.server.errors import bad_request
-
-INCLUDE_VALUES = frozenset(a for a in typing.get_args(models.IncludeEnum.__value__) if isinstance(a, str))
 
 
 def _bool(request: Request, name: str) -> bool:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from responsekit.server.handler import open_handler
 from responsekit.store.protocols import LogEntry, StoreUnavailable
 from responsekit.streaming.errors import StreamOrderError
-from responsekit.streaming.events import StreamEvent, encode_json
-from responsekit.streaming.snapshot import RUN_DEFAULTS
-from responsekit.streaming.stream import TERMINAL_EVENT_TYPES, ResponseEventStream
+from responsekit.streaming.events import StreamEvent
+from responsekit.streaming.stream import ResponseEventStream
+from responsekit.streaming.terminal import FAILURE_MESSAGES, TERMINAL_EVENT_TYPES, runtime_terminal_snapshot
 
 if TYPE_CHECKING:
     from responsekit.store.protocols import EventLog, RecordStore, ResponseRecord
@@ -33,14 +33,9 @@ CHECKPOINTS = frozenset(
     {"response.created", "response.queued", "response.in_progress", "response.output_item.done"}
 )
 
-# What a client is told when the runtime ends a response; never the handler's internals.
-FAILURE_MESSAGES = {
-    "exception": "The handler failed while producing this response.",
-    "incomplete": "The handler ended without finishing the response.",
-    "shutdown": "The server shut down before the response finished.",
-    "lost": "The worker running this response was lost.",
-    "store": "The response could not be stored.",
-}
+# FAILURE_MESSAGES (what a client is told when the runtime ends a response) lives beside the
+# terminal snapshot in streaming/terminal.py; it stays importable from here.
+__all__ = ["CHECKPOINTS", "FAILURE_MESSAGES", "HandlerProtocolError", "ResponseRun"]
 
 
 #: After an interrupt, how long the handler gets to unwind before the run ends without it.
@@ -92,7 +87,8 @@ class ResponseRun:
         self._records = records
         self._log = log
         self._default_model = default_model
-        # The server's initial snapshot: streams the handler makes for this response start from it.
+        # The server's initial snapshot (what a background create already answered): the stream
+        # delivering this response adopts its creation time and model (see ResponseEventStream.adopt).
         self._template = dict(record.snapshot)
         self._stream: ResponseEventStream | None = None
         self._next_seq = 0
@@ -170,13 +166,9 @@ class ResponseRun:
         """
         loop = asyncio.get_running_loop()
         # A store shared by replicas keeps this run's lease alive until release (memory: no lease).
-        hold = getattr(self._records, "hold", None)
-        release = hold(self.response_id, on_lost=self.lose) if hold is not None else None
-        token = RUN_DEFAULTS.set((self.response_id, self.request, self._template))
-        try:
-            handler_task = self._handler_task = loop.create_task(self._consume())
-        finally:
-            RUN_DEFAULTS.reset(token)
+        records = self._records
+        release = records.hold(self.response_id, on_lost=self.lose) if records is not None else None
+        handler_task = self._handler_task = loop.create_task(self._consume())
         self._abandoned = loop.create_future()
         failure: str | None = None
         try:
@@ -289,6 +281,7 @@ class ResponseRun:
                     "ResponseEventStream(response_id=context.response_id, request=request)"
                 )
             self._stream = stream
+            item = stream.adopt(self._template, item)  # the first event is always response.created
         elif stream is not self._stream:
             raise HandlerProtocolError("the handler yielded events of two different streams")
         if item.sequence_number != self._next_seq:
@@ -312,7 +305,7 @@ class ResponseRun:
         entry = LogEntry(event.sequence_number, event.frame)
         if event.type in TERMINAL_EVENT_TYPES:
             self._terminal_delivered = True
-            snapshot = event.stream._data if event.stream is not None else event.data["response"]
+            snapshot = event.stream.snapshot if event.stream is not None else event.data["response"]
             won = True
             if self._records is not None:
                 won = await self._records.finish(self.response_id, snapshot)
@@ -329,7 +322,7 @@ class ResponseRun:
             return True
         await self._log.append(self.response_id, [entry])
         if self._records is not None and event.type in CHECKPOINTS:
-            await self._records.save_snapshot(self.response_id, event.stream._data)
+            await self._records.save_snapshot(self.response_id, event.stream.snapshot)
         return False
 
     async def _close(self, failure: str | None) -> None:
@@ -340,44 +333,24 @@ class ResponseRun:
             if current is not None and current.is_terminal:
                 self.final_snapshot = current.snapshot
             else:
-                data = self._stream._data if self._stream is not None else self._template
-                error = {"code": "server_error", "message": FAILURE_MESSAGES["lost"]}
-                self.final_snapshot = {**data, "status": "failed", "error": error}
+                data = self._stream.snapshot if self._stream is not None else self._template
+                self.final_snapshot = runtime_terminal_snapshot(data, "lost")
             return
         stream = self._stream
         if stream is None or self._next_seq == 0:
-            token = RUN_DEFAULTS.set((self.response_id, self.request, self._template))
-            try:
-                stream = ResponseEventStream(response_id=self.response_id, request=self.request)
-            finally:
-                RUN_DEFAULTS.reset(token)
-        stream._resync(self._next_seq)
+            stream = ResponseEventStream(response_id=self.response_id, request=self.request)
+            stream.adopt(self._template)
+        stream.continue_at(self._next_seq)
         if stream.is_terminal:  # the handler's own terminal event came after the cancel: not delivered
-            await self._deliver(self._bare_terminal(stream, reason))
+            await self._deliver(stream.force_terminal(reason))
             return
         try:
-            events = stream.close_open_items()
-            if reason in ("cancelled", "disconnected"):
-                events.append(stream.emit_cancelled())
-            else:
-                events.append(stream.emit_failed(code="server_error", message=FAILURE_MESSAGES[reason]))
+            events = stream.end_for(reason)
         except StreamOrderError:
             logger.exception(
                 "response %s: its stream could not be closed cleanly; ending it directly", self.response_id
             )
-            events = [self._bare_terminal(stream, reason)]
+            stream.continue_at(self._next_seq)  # drop what the failed close emitted
+            events = [stream.force_terminal(reason)]
         for event in events:
             await self._deliver(event)
-
-    def _bare_terminal(self, stream: ResponseEventStream, reason: str) -> StreamEvent:
-        data = stream._data
-        data["output"] = [item for item in data.get("output", []) if item.get("status") != "in_progress"]
-        data["completed_at"] = None
-        if reason in ("cancelled", "disconnected"):
-            data["status"] = "cancelled"
-            data["error"] = None
-        else:
-            data["status"] = "failed"
-            data["error"] = {"code": "server_error", "message": FAILURE_MESSAGES[reason]}
-        payload = {"type": "response.failed", "response": data, "sequence_number": self._next_seq}
-        return StreamEvent("response.failed", self._next_seq, encode_json(payload), stream)

@@ -10,48 +10,19 @@ from __future__ import annotations
 
 import json
 import math
-import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from typing_extensions import TypeAliasType
 
 from responsekit.models import _generated as models
+from responsekit.models import _generated_constants as constants
 from responsekit.models.request import CreateResponse
 from responsekit.server.errors import ApiError, bad_request
 
-
-def _type_literals(annotation: Any) -> set[str]:
-    """Every `type` literal among the models of a (possibly nested, possibly aliased) union."""
-    found: set[str] = set()
-    pending = [annotation]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, TypeAliasType):
-            pending.append(current.__value__)
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            type_field = current.model_fields.get("type")
-            if type_field is not None:
-                found.update(_literal_strings(type_field.annotation))
-                if type_field.default and isinstance(type_field.default, str):
-                    found.add(type_field.default)
-            continue
-        pending.extend(typing.get_args(current))
-    return found
-
-
-def _literal_strings(annotation: Any) -> set[str]:
-    """The strings of a Literal, also inside Optional/Union (``Literal["item_reference"] | None``)."""
-    found: set[str] = set()
-    for arg in typing.get_args(annotation):
-        found.update([arg] if isinstance(arg, str) else _literal_strings(arg))
-    return found
-
-
-INPUT_ITEM_TYPES = frozenset(_type_literals(models.InputItem) | {"message"})
-CONTENT_PART_TYPES = frozenset(
-    _type_literals(models.InputContent) | _type_literals(models.OutputMessageContent) | {"reasoning_text"}
+#: Item and content-part types a request may hold (generated from the spec: models/_generated_constants.py).
+INPUT_ITEM_TYPES = constants.INPUT_ITEM_TYPES | {"message"}
+CONTENT_PART_TYPES = (
+    constants.INPUT_CONTENT_TYPES | constants.OUTPUT_MESSAGE_CONTENT_TYPES | {"reasoning_text"}
 )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel
@@ -87,15 +86,6 @@ ECHOED_REQUEST_FIELDS = (
 )
 
 
-#: Set by the server while a handler runs: (response_id, request, the server's snapshot). A stream
-#: made for that response takes its creation time and model from the server's snapshot, so the
-#: handler's response agrees with what the server already reported (e.g. to a background create);
-#: for the same request object it simply copies that snapshot.
-RUN_DEFAULTS: ContextVar[tuple[str, Any, dict[str, Any]] | None] = ContextVar(
-    "responsekit_run_defaults", default=None
-)
-
-
 def request_as_dict(request: Any) -> dict[str, Any]:
     """The request's echoed settings (never its input, which may be large) as plain data."""
     if request is None:
@@ -148,15 +138,6 @@ def new_response(
     created_at: int | None = None,
 ) -> dict[str, Any]:
     """A fresh snapshot for ``response_id``: every field present, request settings echoed."""
-    defaults = RUN_DEFAULTS.get()
-    template = None
-    if defaults is not None and defaults[0] == response_id:
-        template = defaults[2]
-        if request is defaults[1] and model is None and agent_reference is None and created_at is None:
-            snapshot = dict(template)
-            snapshot["output"] = []
-            return snapshot
-        created_at = template.get("created_at") if created_at is None else created_at
     req = request_as_dict(request)
     snapshot: dict[str, Any] = dict.fromkeys(RESPONSE_FIELDS)
     for key, value in RESPONSE_DEFAULTS.items():
@@ -177,7 +158,7 @@ def new_response(
     if model is not None:
         snapshot["model"] = model
     if snapshot["model"] is None:
-        snapshot["model"] = (template or {}).get("model") or ""
+        snapshot["model"] = ""
     if agent_reference is not None:
         snapshot["agent_reference"] = (
             agent_reference

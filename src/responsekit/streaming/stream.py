@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import typing
 from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -11,6 +10,7 @@ from pydantic import ValidationError
 
 from responsekit.ids import new_id
 from responsekit.models import _generated as models
+from responsekit.models._generated_constants import ERROR_CODES, INCOMPLETE_REASONS
 from responsekit.streaming._generated_builders import _ResponseEventStreamEvents
 from responsekit.streaming.builders import (
     DONE,
@@ -33,10 +33,15 @@ from responsekit.streaming.builders import (
 from responsekit.streaming.errors import StreamOrderError
 from responsekit.streaming.events import StreamEvent, _plain, encode_json
 from responsekit.streaming.snapshot import ResponseSnapshot, new_response
+from responsekit.streaming.terminal import (
+    CANCEL_REASONS,
+    FAILURE_MESSAGES,
+    TERMINAL_EVENT_TYPES,
+    runtime_terminal_snapshot,
+    terminal_snapshot,
+)
 
-ERROR_CODES: frozenset[str] = frozenset(typing.get_args(models.ResponseErrorCode.__value__))
-INCOMPLETE_REASONS = frozenset({"max_output_tokens", "content_filter"})
-TERMINAL_EVENT_TYPES = frozenset({"response.completed", "response.failed", "response.incomplete"})
+__all__ = ["ERROR_CODES", "INCOMPLETE_REASONS", "TERMINAL_EVENT_TYPES", "ResponseEventStream"]
 
 
 class ResponseEventStream(_ResponseEventStreamEvents):
@@ -64,6 +69,7 @@ class ResponseEventStream(_ResponseEventStreamEvents):
             else:
                 agent_reference = getattr(request, "agent_reference", None)
         self._data = new_response(self.response_id, request, model=model, agent_reference=agent_reference)
+        self._own_created_at = self._data["created_at"]  # see adopt()
         self.response = ResponseSnapshot(self._data)
         self._stream = self
         self._seq = 0
@@ -168,18 +174,16 @@ class ResponseEventStream(_ResponseEventStreamEvents):
                 raise self._refuse(
                     event_type, f"usage is not a valid ResponseUsage: {error['msg']} at {where}"
                 ) from None
-        data = self._data
-        data["status"] = status
-        data["output"] = [self._finished[i] for i in sorted(self._finished)]
-        if usage is not None:
-            data["usage"] = usage
-        if status == "completed":
-            data["completed_at"] = int(time.time())
-        elif status == "failed":
-            data["error"] = {"code": code, "message": message}
-        elif status == "incomplete":
-            data["incomplete_details"] = {"reason": reason}
-        return data
+        return terminal_snapshot(
+            self._data,
+            status,
+            output=self._finished_output(),
+            usage=usage,
+            code=code,
+            message=message,
+            reason=reason,
+            in_place=True,
+        )
 
     def _post_terminal(self, event_type: str) -> None:
         self._terminal = event_type
@@ -192,7 +196,10 @@ class ResponseEventStream(_ResponseEventStreamEvents):
 
     def _item_finished(self, builder: OutputItemBuilder, item: dict[str, Any]) -> None:
         self._finished[builder._output_index] = item
-        self._data["output"] = [self._finished[i] for i in sorted(self._finished)]
+        self._data["output"] = self._finished_output()
+
+    def _finished_output(self) -> list[dict[str, Any]]:
+        return [self._finished[i] for i in sorted(self._finished)]
 
     # -- runtime support: ending a response whatever state it is in ------------------------------------
     def close_open_items(self) -> list[StreamEvent]:
@@ -222,17 +229,72 @@ class ResponseEventStream(_ResponseEventStreamEvents):
         unfinished = [item for item in self._items if item._state is not DONE]
         if unfinished:
             raise self._refuse("response.failed", f"output items still open: {unfinished}")
-        self._data["status"] = "cancelled"
-        self._data["output"] = [self._finished[i] for i in sorted(self._finished)]
+        terminal_snapshot(self._data, "cancelled", output=self._finished_output(), in_place=True)
         event = self._commit(
             {"type": "response.failed", "response": self._data, "sequence_number": self._seq}
         )
         self._terminal = "response.failed"
         return event
 
-    def _resync(self, next_sequence_number: int) -> None:
-        """Continue numbering at ``next_sequence_number`` (the runtime's count of delivered events)."""
+    # -- runtime support: what a runtime running this stream's response needs from it ---------------
+    # The runtime (server/runner.py) uses these, and only these, besides the public state above
+    # (sequence_number, is_terminal, open_items, close_open_items, emit_cancelled).
+    @property
+    def snapshot(self) -> dict[str, Any]:
+        """The live response object as plain data (what the next lifecycle event carries)."""
+        return self._data
+
+    def continue_at(self, next_sequence_number: int) -> None:
+        """Continue numbering at ``next_sequence_number`` (the runtime's count of delivered events:
+        events the handler emitted but never delivered are dropped)."""
         self._seq = next_sequence_number
+
+    def adopt(self, initial: Mapping[str, Any], created: StreamEvent | None = None) -> StreamEvent | None:
+        """Take the identity the runtime already reported for this response (e.g. to a background
+        create) from its initial snapshot ``initial``: its creation time, unless set on
+        ``stream.response``, and its model, when neither the request nor the stream names one.
+
+        The runtime calls it with the stream's first delivered event, ``response.created``; it
+        returns that event, re-encoded when a field changed (the runtime delivers the returned
+        event). Called before anything is emitted, it returns None. (Events a handler emits before
+        it yields the first keep the values the stream had then: yield each event as it is emitted.)
+        """
+        if initial.get("id") != self.response_id:
+            raise ValueError(f"adopt(): snapshot {initial.get('id')!r} is not response {self.response_id!r}")
+        changes: dict[str, Any] = {}
+        created_at = initial.get("created_at")
+        if created_at is not None and self._data["created_at"] == self._own_created_at != created_at:
+            changes["created_at"] = created_at
+        if not self._data.get("model") and initial.get("model"):
+            changes["model"] = initial["model"]
+        self._data.update(changes)
+        if created is None or not changes:
+            return created
+        payload = created.data
+        payload = {**payload, "response": {**payload["response"], **changes}}
+        return StreamEvent(created.type, created.sequence_number, encode_json(payload), self)
+
+    def force_terminal(self, reason: str) -> StreamEvent:
+        """End the response at once for ``reason``, whatever state the stream is in (even after a
+        terminal event that was never delivered): ``cancelled`` for a cancel or a disconnect, else
+        ``failed`` with the fixed message of ``FAILURE_MESSAGES[reason]``. Unfinished items are
+        dropped from the output. Used when the stream cannot be closed in order."""
+        data = runtime_terminal_snapshot(self._data, reason, drop_unfinished=True, in_place=True)
+        event = self._commit({"type": "response.failed", "response": data, "sequence_number": self._seq})
+        self._terminal = "response.failed"
+        return event
+
+    def end_for(self, reason: str) -> list[StreamEvent]:
+        """End the response on the runtime's behalf: close the open items as interrupted, then the
+        terminal event (``cancelled`` for a cancel or a disconnect, else ``failed`` with the fixed
+        message of ``FAILURE_MESSAGES[reason]``). Raises StreamOrderError if the stream cannot be
+        closed in order (then see force_terminal)."""
+        events = self.close_open_items()
+        if reason in CANCEL_REASONS:
+            events.append(self.emit_cancelled())
+        else:
+            events.append(self.emit_failed(code="server_error", message=FAILURE_MESSAGES[reason]))
+        return events
 
     # -- item builders ------------------------------------------------------------------------------
     def _add(self, cls: type[OutputItemBuilder], item: dict[str, Any]) -> Any:

@@ -1,0 +1,152 @@
+"""The create path: from a validated request to a stored record, its event log, context and run.
+
+``POST /responses`` is "request -> record -> run -> log -> readers". The host reads and validates
+the body (server/validation.py) and, once this module has made the pieces, registers the run and
+serves the mode the request asked for. Here: the checks that need the store (the previous
+response), the response's initial snapshot (what a background create answers at once and what
+the handler's stream adopts), the record (stored unless ``store=false``), the event log readers
+subscribe to, the handler's context and the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from responsekit.ids import is_well_formed, new_id
+from responsekit.server.context import IsolationContext, ResponseContext
+from responsekit.server.errors import bad_request
+from responsekit.server.inputs import normalize_input
+from responsekit.server.runner import ResponseRun
+from responsekit.store.protocols import ResponseRecord
+from responsekit.streaming.snapshot import new_response
+
+if TYPE_CHECKING:
+    from responsekit.models.request import CreateResponse
+    from responsekit.server.options import ResponsesServerOptions
+    from responsekit.store.protocols import EventLog, Store
+
+
+class NullLog:
+    """The event log of a response nobody can read back (store=false, not streamed)."""
+
+    async def open(self, response_id: str) -> None:
+        pass
+
+    async def append(self, response_id: str, entries: list, *, close: bool = False) -> None:
+        pass
+
+    async def delete(self, response_id: str) -> None:
+        pass
+
+
+@dataclass
+class NewResponse:
+    """What the create path made for one response; the host serves it in the request's mode."""
+
+    record: ResponseRecord
+    context: ResponseContext
+    run: ResponseRun
+    log: Any  # the EventLog readers subscribe to (the store's, the unstored one, or a NullLog)
+    stored: bool
+    stream: bool
+    background: bool
+
+    @property
+    def response_id(self) -> str:
+        return self.record.response_id
+
+    @property
+    def snapshot(self) -> dict[str, Any]:
+        """The initial snapshot (``queued`` or ``in_progress``, no output)."""
+        return self.record.snapshot
+
+
+async def _check_previous(store: Store, previous_id: str | None, owner: str | None) -> None:
+    if not previous_id:
+        return
+    previous = await store.records.get(previous_id) if is_well_formed(previous_id) else None
+    if previous is None or previous.owner != owner:
+        raise bad_request(
+            f"Previous response with id '{previous_id}' not found.",
+            param="previous_response_id",
+            code="previous_response_not_found",
+        )
+
+
+async def create_response(
+    create: CreateResponse,
+    *,
+    scope: dict[str, Any],
+    query_parameters: dict[str, str],
+    store: Store,
+    options: ResponsesServerOptions,
+    handler: Any,
+    unstored_log: EventLog,
+    null_log: NullLog,
+    shutdown_requested: Callable[[], bool],
+) -> NewResponse:
+    """Make the record (stored unless ``store=false``), open its event log, and build the context
+    and the run of a validated request. Raises the 400 of a missing ``previous_response_id``."""
+    isolation = IsolationContext.from_scope(scope)
+    stream = bool(create.stream)
+    background = bool(create.background)
+    stored = create.store is not False
+    previous_id = create.previous_response_id
+    await _check_previous(store, previous_id, isolation.user_key)
+    conversation = create.conversation
+    conversation_id = conversation if isinstance(conversation, str) else getattr(conversation, "id", None)
+
+    response_id = new_id("response")
+    snapshot = new_response(response_id, create, created_at=int(time.time()))
+    if not snapshot["model"]:
+        snapshot["model"] = options.default_model or ""
+    record = ResponseRecord(
+        response_id=response_id,
+        snapshot=snapshot,
+        input_items=normalize_input(create),
+        owner=isolation.user_key,
+        chat_key=isolation.chat_key,
+        background=background,
+        stream=stream,
+        previous_response_id=previous_id,
+        conversation_id=conversation_id,
+        created_at=time.time(),
+    )
+    log: Any
+    if stored:
+        await store.create_with_log(record)  # the record and its empty log (one step on Redis)
+        log = store.events
+    else:
+        log = unstored_log if stream else null_log
+        await log.open(response_id)
+    context = ResponseContext(
+        response_id=response_id,
+        request=create,
+        record=record,
+        records=store.records,
+        isolation=isolation,
+        client_headers={
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in scope["headers"]
+            if k.startswith(b"x-client-")
+        },
+        query_parameters=query_parameters,
+        history_limit=options.default_fetch_history_count,
+        shutdown_requested=shutdown_requested,
+    )
+    run = ResponseRun(
+        handler=handler,
+        request=create,
+        context=context,
+        record=record,
+        records=store.records if stored else None,
+        log=log,
+        default_model=options.default_model,
+        cancellation_signal=asyncio.Event(),
+        cancellation_grace_seconds=options.cancellation_grace_period_seconds,
+    )
+    return NewResponse(record, context, run, log, stored, stream, background)
