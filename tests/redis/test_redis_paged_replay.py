@@ -62,7 +62,7 @@ def _count_replies(store) -> list[tuple[str, int]]:
 
     def counting(args, response_id=None):
         future = call(args, response_id)
-        name = "PAGE" if args[0] == "EVAL" and args[1] is redis_store._PAGE else str(args[0])
+        name = "PAGE" if args[0] == "EVALSHA" and args[1] is redis_store.scripts.PAGE else str(args[0])
 
         def done(f: asyncio.Future) -> None:
             if not f.cancelled() and f.exception() is None:

@@ -7,7 +7,14 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from responsekit.store.frames import FrameBuffer
-from responsekit.store.protocols import TERMINAL_STATUSES, LogEntry, ResponseRecord, Store
+from responsekit.store.protocols import (
+    TERMINAL_STATUSES,
+    LogEntry,
+    LogNotFound,
+    ResponseRecord,
+    Store,
+    release_nothing,
+)
 from responsekit.streaming.events import encode_json
 
 # How many expired entries one write may sweep: keeps each write's cost bounded.
@@ -226,6 +233,10 @@ class MemoryRecordStore:
         items = [item for chunk in reversed(chunks) for item in chunk]
         return items[-limit:]
 
+    def hold(self, response_id: str, on_lost: Callable[[], None] | None = None) -> Callable[[], None]:
+        """Nothing to hold: one process runs and stores its responses (no lease to renew)."""
+        return release_nothing
+
 
 class _Log(FrameBuffer):
     __slots__ = ("expires_at", "size")
@@ -342,7 +353,7 @@ class MemoryEventLog:
             self._remove(response_id)  # expired: sweeps are lazy, a read must not outlive retention
             log = None
         if log is None:
-            raise KeyError(response_id)
+            raise LogNotFound(response_id)
         return log.tail(after, idle_timeout)
 
 

@@ -8,6 +8,11 @@ The runtime only talks to these protocols, so a response runs the same way on on
 - **event log**: each response's SSE frames in sequence order; readers replay from a cursor, then
   tail live frames until the log is closed (the terminal event was appended).
 - **cancel signal**: ask the replica that runs a response's handler to cancel it.
+
+The ``Store`` ties the three together and declares what the runtime asks of the whole: start and
+close it, ask whether it answers (``healthy``), and create a response's record together with its
+event log (``create_with_log``; one step where the store can, e.g. one round trip to Redis).
+Everything the runtime calls is declared here: no capability is looked up by ``getattr``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,17 @@ TERMINAL_STATUSES = frozenset({"completed", "failed", "incomplete", "cancelled"}
 
 class StoreUnavailable(Exception):
     """The store cannot be reached; the server answers 503 and keeps running."""
+
+
+class LogNotFound(KeyError):
+    """A response's event log does not exist (never opened, expired or deleted).
+
+    A ``KeyError``, as ``EventLog.read`` raised before this error had a name of its own.
+    """
+
+
+def release_nothing() -> None:
+    """The release of a hold that keeps nothing (a store whose runs need no lease)."""
 
 
 @dataclass(slots=True)
@@ -75,6 +91,14 @@ class RecordStore(Protocol):
     async def history(self, record: ResponseRecord, limit: int) -> list[dict[str, Any]]:
         """Items before ``record`` (its previous_response_id chain or conversation), oldest first."""
 
+    def hold(self, response_id: str, on_lost: Callable[[], None] | None = None) -> Callable[[], None]:
+        """This process runs ``response_id`` until the returned release is called.
+
+        A store shared by replicas keeps the run's lease alive meanwhile, and calls ``on_lost`` (once)
+        if another replica took the lease over and ended the response: the run must stop and write
+        nothing more. An in-process store keeps nothing: its release does nothing.
+        """
+
 
 @runtime_checkable
 class EventLog(Protocol):
@@ -90,7 +114,8 @@ class EventLog(Protocol):
         """Frames with sequence number > ``after``, in batches, then live ones until the log is closed.
 
         The returned iterator yields an empty batch whenever ``idle_timeout`` seconds pass with
-        nothing new (the caller sends a keep-alive). Raises KeyError if the log does not exist.
+        nothing new (the caller sends a keep-alive). Raises ``LogNotFound`` (a ``KeyError``) if the
+        log does not exist.
         """
 
     async def exists(self, response_id: str) -> bool: ...
@@ -108,7 +133,11 @@ class CancelSignals(Protocol):
 
 @dataclass
 class Store:
-    """A store is its three parts; ``close()`` releases connections."""
+    """A store is its three parts, started before the first request and closed after the last.
+
+    The defaults suit an in-process store (nothing to start, nothing to release, always healthy); a
+    shared store overrides them.
+    """
 
     records: RecordStore
     events: EventLog
@@ -116,16 +145,16 @@ class Store:
     name: str = "memory"
 
     async def start(self) -> None:
-        start = getattr(self.records, "start", None)
-        if start is not None:
-            await start()
+        """Start what the store runs in the background (connections, leases, subscriptions)."""
+
+    async def create_with_log(self, record: ResponseRecord) -> None:
+        """Create ``record`` and open its (empty) event log: a response that is about to run."""
+        await self.records.create(record)
+        await self.events.open(record.response_id)
 
     async def healthy(self) -> bool:
         """Whether the store answers now (readiness probes ask; in-process stores always do)."""
         return True
 
     async def close(self) -> None:
-        for part in (self.records, self.events, self.cancels):
-            close = getattr(part, "close", None)
-            if close is not None:
-                await close()
+        """Stop the background work and release connections."""

@@ -1,0 +1,300 @@
+"""The Lua scripts of the Redis store: each is one atomic step, loaded once and called by its SHA1.
+
+A command names a script as ``["EVALSHA", script, numkeys, ...]``: the command queue sends the
+script's SHA1 (``EVALSHA``), loads every script (``SCRIPT LOAD``) at the head of the first batch of
+each new connection, and when Redis answers ``NOSCRIPT`` (its script cache was flushed) loads them
+again and sends the refused commands once more, in their order, ahead of anything queued since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+class Script:
+    """A Lua script: its source (sent once per connection) and its SHA1 (sent with each call)."""
+
+    __slots__ = ("name", "source", "sha")
+
+    def __init__(self, name: str, source: str) -> None:
+        self.name = name
+        self.source = source.encode()
+        self.sha = hashlib.sha1(self.source).hexdigest().encode()
+
+    def __repr__(self) -> str:
+        return f"<Script {self.name} {self.sha[:8].decode()}>"
+
+
+# A response's lease lasts from its creation until its log is closed (the terminal event stored),
+# not just until its terminal state: a replica that dies between the two is reaped too, and the
+# reaper closes the log with the stored terminal state. A running response never expires: its
+# lease bounds it. Its record's retention counts from the end, its log's from its terminal state.
+_NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+
+# A conversation's list lives while any of its responses runs (creation and every lease renewal
+# keep its TTL at least the running TTL) and for the retention after its last one ends (_END).
+# KEYS: record, log, leases, conversation | ARGV: id, snap, in, meta, conversation scope (the
+# conversation key's suffix; '' for none), running conversation TTL, lease_ms, open the log ('1': the
+# record and its log in one step; '0': the record alone, its log opened by ``OPEN``)
+_CREATE = (
+    _NOW
+    + """
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'snap', ARGV[2], 'in', ARGV[3], 'meta', ARGV[4], 'fin', '0')
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[1], 'conv', ARGV[5])
+  redis.call('RPUSH', KEYS[4], ARGV[1])
+  if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
+end
+if ARGV[8] == '1' then
+  redis.call('DEL', KEYS[2])
+  redis.call('XADD', KEYS[2], '0-1', 'o', '1')
+end
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[7]), ARGV[1])
+return 1
+"""
+)
+
+# KEYS: log
+_OPEN = """
+redis.call('DEL', KEYS[1])
+redis.call('XADD', KEYS[1], '0-1', 'o', '1')
+return 1
+"""
+
+# KEYS: log, leases | ARGV: entry number (last seq + 1), log_ttl, close, id, seq1, frame1, seq2, ...
+# 1 appended; 0 refused (closed, or already there); -1 no such log.
+_APPEND = """
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if #top == 0 then return -1 end
+local fields = top[1][2]
+for i = 1, #fields, 2 do
+  if fields[i] == 'c' then return 0 end
+end
+if tonumber(ARGV[1]) <= tonumber(string.match(top[1][1], '^%d+')) then return 0 end
+local args = {ARGV[1] .. '-0'}
+for i = 5, #ARGV do args[#args + 1] = ARGV[i] end
+if ARGV[3] == '1' then
+  args[#args + 1] = 'c'
+  args[#args + 1] = '1'
+end
+redis.call('XADD', KEYS[1], unpack(args))
+if ARGV[3] == '1' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('ZREM', KEYS[2], ARGV[4])
+end
+return 1
+"""
+
+# KEYS: record | ARGV: snap
+_SAVE = """
+if redis.call('HGET', KEYS[1], 'fin') == '0' then
+  redis.call('HSET', KEYS[1], 'snap', ARGV[1])
+  return 1
+end
+return 0
+"""
+
+# Store the terminal snapshot; start the record's retention (and its conversation's, if shorter)
+# and the log's (so a log whose terminal event never comes still expires).
+# KEYS: record, leases, log | ARGV: id, (caller's), snap, rec_ttl, conversation key prefix, log_ttl
+_END = """
+local function finish_record()
+  redis.call('HSET', KEYS[1], 'snap', ARGV[3], 'fin', '1')
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  local conv = redis.call('HGET', KEYS[1], 'conv')
+  if conv and redis.call('PTTL', ARGV[5] .. conv) < tonumber(ARGV[4]) then
+    redis.call('PEXPIRE', ARGV[5] .. conv, ARGV[4])
+  end
+  if redis.call('PTTL', KEYS[3]) == -1 then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
+end
+"""
+
+# The terminal compare-and-set: 1 if this call stored the terminal state, 0 if it was there already.
+_FINISH = (
+    _END
+    + """
+if redis.call('HGET', KEYS[1], 'fin') ~= '0' then return 0 end
+finish_record()
+return 1
+"""
+)
+
+# KEYS: record, leases | ARGV: id, conversation key prefix
+_DELETE = """
+local conv = redis.call('HGET', KEYS[1], 'conv')
+if conv then redis.call('LREM', ARGV[2] .. conv, 0, ARGV[1]) end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return redis.call('DEL', KEYS[1])
+"""
+
+# Renew the leases still present (a reaped one stays reaped) and keep their conversations alive.
+# KEYS: leases | ARGV: lease_ms, running conversation TTL, record key prefix, conversation key
+# prefix, id1, id2, ... Returns the ids whose lease is gone (closed, or reaped by a replica).
+_RENEW = (
+    _NOW
+    + """
+local expiry = now + tonumber(ARGV[1])
+local keep = tonumber(ARGV[2])
+local gone = {}
+for i = 5, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], expiry, ARGV[i])
+    local conv = redis.call('HGET', ARGV[3] .. ARGV[i], 'conv')
+    if conv and redis.call('PTTL', ARGV[4] .. conv) < keep then redis.call('PEXPIRE', ARGV[4] .. conv, keep) end
+  else
+    gone[#gone + 1] = ARGV[i]
+  end
+end
+return gone
+"""
+)
+
+# KEYS: leases | ARGV: limit
+_EXPIRED = _NOW + "return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))"
+
+# End a response whose lease expired: if it is not finished, its worker was lost: store the failed
+# snapshot (the same compare-and-set as finish); then close its log with the terminal event.
+# KEYS: record, leases, log | ARGV: id, expected top entry id, snap (failed, or the stored terminal
+# one), rec_ttl, conversation key prefix, log_ttl, seq, frame, expected fin
+# 'reaped' (failed as lost), 'closed' (finished; its log is closed now), or why nothing was done.
+_REAP = (
+    _NOW
+    + _END
+    + """
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not score then return 'gone' end
+if tonumber(score) > now then return 'renewed' end
+local fin = redis.call('HGET', KEYS[1], 'fin')
+if not fin then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 'gone'
+end
+local top = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
+local top_id = ''
+local closed = false
+if #top > 0 then
+  top_id = top[1][1]
+  local fields = top[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'c' then closed = true end
+  end
+end
+if top_id ~= ARGV[2] or fin ~= ARGV[9] then return 'moved' end
+if fin == '0' then finish_record() end
+redis.call('ZREM', KEYS[2], ARGV[1])
+if top_id ~= '' and not closed then
+  redis.call('XADD', KEYS[3], (tonumber(ARGV[7]) + 1) .. '-0', ARGV[7], ARGV[8], 'c', '1')
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+end
+if fin == '0' then return 'reaped' end
+return 'closed'
+"""
+)
+
+# Interrupt this process's tailing XREAD (it reads its wake stream too): a log was added to it.
+# KEYS: wake stream | ARGV: ttl_ms
+_WAKE = """
+redis.call('XADD', KEYS[1], 'MAXLEN', '1', '*', 'w', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+
+# One page of a replay: the frames numbered above ARGV[2] in the entries after ARGV[1], at most
+# ARGV[4] bytes of them from at most ARGV[5] entries. Cut here, in Redis: an XREAD returns whole
+# entries, and one entry may hold a whole batch of appends. The entries are fetched a few at a time
+# (as many as the rest of the budget seems to take), not the whole log. A page holds whole frames,
+# but for a frame larger than the budget: it comes alone, in pieces of the budget, one a page
+# (ARGV[3]: the bytes of the next frame the pages before sent already).
+# KEYS: log | ARGV: cursor (an entry id, exclusive), after, offset, byte budget, most entries
+# Returns {cursor, more, closed, seen, last, top, top closed, offset, frame, ...}: ``cursor`` the
+# last entry read whole (a page that ends inside an entry leaves the cursor before it: the next page
+# reads that entry again and skips its frames by number); ``more`` 1 if the page stopped at a bound
+# (the next one can be read at once); ``closed`` 1 if it read the closing field (the last of the
+# log); ``seen`` how many entries it looked at; ``last`` the number of its last whole frame;
+# ``offset`` the bytes of the next frame sent (its last item is a piece of that frame). If there
+# was no entry after the cursor: ``top`` the id of the log's last entry ('' if there is no log) and
+# ``top closed`` 1 if that entry closes it (an XREVRANGE from the caller would fetch its frames).
+_PAGE = """
+local cursor = ARGV[1]
+local after = tonumber(ARGV[2])
+local offset = tonumber(ARGV[3])
+local budget = tonumber(ARGV[4])
+local left = tonumber(ARGV[5])
+local out = {cursor, 0, 0, 0, '', '', 0, 0}
+local size = 0
+local count = 1
+while left > 0 do
+  local reply = redis.call('XREAD', 'COUNT', count, 'STREAMS', KEYS[1], cursor)
+  if not reply then
+    if out[4] == 0 then
+      local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+      if #top > 0 then
+        out[6] = top[1][1]
+        local fields = top[1][2]
+        if fields[#fields - 1] == 'c' then out[7] = 1 end
+      end
+    end
+    return out
+  end
+  local entries = reply[1][2]
+  local loaded = 0
+  for _, entry in ipairs(entries) do
+    out[4] = out[4] + 1
+    local fields = entry[2]
+    for i = 1, #fields, 2 do
+      local name = fields[i]
+      if name == 'c' then
+        out[3] = 1
+      elseif name ~= 'o' then
+        local frame = fields[i + 1]
+        loaded = loaded + #frame
+        local seq = tonumber(name)
+        if seq > after then
+          local length = #frame - offset
+          if size > 0 and size + length > budget then
+            out[2] = 1
+            return out
+          end
+          if length > budget then
+            out[#out + 1] = string.sub(frame, offset + 1, offset + budget)
+            out[8] = offset + budget
+            out[2] = 1
+            return out
+          end
+          if offset > 0 then frame = string.sub(frame, offset + 1) end
+          out[#out + 1] = frame
+          offset = 0
+          size = size + length
+          after = seq
+          out[5] = name
+        end
+      end
+    end
+    cursor = entry[1]
+    out[1] = cursor
+    left = left - 1
+  end
+  if #entries < count or out[3] == 1 then return out end
+  if size >= budget then break end
+  count = math.floor((budget - size) * #entries / math.max(loaded, 1))
+  count = math.max(1, math.min(count, 64, left))
+end
+out[2] = 1
+return out
+"""
+
+CREATE = Script("create", _CREATE)
+OPEN = Script("open", _OPEN)
+APPEND = Script("append", _APPEND)
+SAVE = Script("save", _SAVE)
+FINISH = Script("finish", _FINISH)
+DELETE = Script("delete", _DELETE)
+RENEW = Script("renew", _RENEW)
+EXPIRED = Script("expired", _EXPIRED)
+REAP = Script("reap", _REAP)
+WAKE = Script("wake", _WAKE)
+PAGE = Script("page", _PAGE)
+
+#: Every script, loaded on each new connection (and again after a NOSCRIPT).
+ALL = (CREATE, OPEN, APPEND, SAVE, FINISH, DELETE, RENEW, EXPIRED, REAP, WAKE, PAGE)
