@@ -11,6 +11,12 @@ field holds the JSON value itself. Two things are left to tidy:
   its quoted names become plain names.
 - The few unions listed in ``root_models`` become RootModel classes again: documents validated on
   their own that no field holds (``ResponseStreamEvent.model_validate_json(data).root``).
+
+Field annotations run when their class is made (the module has no ``from __future__ import
+annotations``, so pydantic need not compile a string per field); those naming a class defined
+later are quoted. Then every model defers building its validator until first used (``defer_build=True``, and no
+``model_rebuild()`` calls at import): a few hundred schemas cost most of ``import responsekit``,
+while a server's hot path touches a handful of them.
 """
 
 from __future__ import annotations
@@ -149,19 +155,90 @@ def restore_root_models(source: str, names: tuple[str, ...]) -> str:
                 inner = value.slice.elts[0]
             generic = ast.get_source_segment(source, inner)
             root = ast.get_source_segment(source, value)
-            edits.append((node, f"class {node.targets[0].id}(RootModel[{generic}]):\n    root: {root}\n"))
+            edits.append(
+                (
+                    node,
+                    f"class {node.targets[0].id}(RootModel[{generic}]):\n"
+                    "    model_config = ConfigDict(\n    )\n"  # defer_builds fills it in
+                    f"    root: {root}\n",
+                )
+            )
     missing = set(names) - {node.targets[0].id for node, _ in edits}
     if missing:
         raise ValueError(f"no type alias to make a RootModel of: {', '.join(sorted(missing))}")
     if edits:
         pydantic = next(n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "pydantic")
-        imported = sorted({alias.name for alias in pydantic.names} | {"RootModel"})
+        imported = sorted({alias.name for alias in pydantic.names} | {"ConfigDict", "RootModel"})
         edits.append((pydantic, f"from pydantic import {', '.join(imported)}\n"))
     for node, text in sorted(edits, key=lambda e: e[0].lineno, reverse=True):  # earlier lines stay put
         lines[node.lineno - 1 : node.end_lineno] = [text]
     return "".join(lines)
 
 
+def defer_builds(source: str) -> str:
+    """Each model's ``model_config`` gains ``defer_build=True``; module-level ``X.model_rebuild()``
+    calls go (a deferred model resolves its forward references when it is first built)."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    drop = {
+        node.lineno
+        for node in tree.body
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "model_rebuild"
+        and not node.value.args
+        and not node.value.keywords
+    }
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if number in drop:
+            continue
+        if line.strip() == "model_config = ConfigDict(":
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(line)
+            out.append(f"{indent}    defer_build=True,\n")
+            continue
+        out.append(line)
+    return "".join(out)
+
+
 def plain_models(source: str, root_models: tuple[str, ...]) -> str:
-    """The post-pass: aliases ordered and unquoted, then `root_models` made RootModel classes."""
-    return restore_root_models(order_aliases(source), root_models)
+    """The post-pass: aliases ordered and unquoted, `root_models` made RootModel classes, builds
+    deferred."""
+    source = restore_root_models(order_aliases(source), root_models)
+    if "from __future__ import annotations" not in source:
+        source = quote_forward_annotations(source)
+    return defer_builds(source)
+
+
+def quote_forward_annotations(source: str) -> str:
+    """Without ``from __future__ import annotations`` (``--disable-future-imports``), a field's
+    annotation runs when its class is made: one that names a class defined later is quoted, whole.
+    The others stay plain, so pydantic need not compile a string for each of a thousand fields."""
+    tree = ast.parse(source)
+    defined_names = {name for node in tree.body if (name := _defines(node))}
+    lines = source.splitlines(keepends=True)
+    seen: set[str] = set()
+    edits: list[tuple[ast.expr, str]] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            seen.add(node.name)  # a class's fields may name the class itself only when quoted
+            for statement in node.body:
+                if isinstance(statement, ast.AnnAssign):
+                    names: set[str] = set()
+                    _References(names).visit(statement.annotation)
+                    later = (names & defined_names) - (seen - {node.name})
+                    if later:
+                        text = ast.get_source_segment(source, statement.annotation)
+                        edits.append((statement.annotation, repr(" ".join(text.split()))))
+        elif (name := _defines(node)) is not None:
+            seen.add(name)
+    for annotation, text in sorted(
+        edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True
+    ):  # from the end, so earlier positions stay valid
+        start, end = annotation.lineno - 1, annotation.end_lineno - 1
+        head = lines[start][: annotation.col_offset]
+        tail = lines[end][annotation.end_col_offset :]
+        lines[start : end + 1] = [head + text + tail]
+    return "".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import sys
 import types
 import typing
@@ -37,14 +38,15 @@ A.model_rebuild()
 
 
 def _run(source: str) -> dict:
-    """Run `source` as a module (pydantic resolves annotations in the model's module)."""
-    module = types.ModuleType("postpass_generated")
+    """Run `source` as a module of its own name, left importable: pydantic resolves annotations in
+    the model's module, also later, when a deferred model is first built."""
+    module = types.ModuleType(f"postpass_generated_{next(_modules)}")
     sys.modules[module.__name__] = module
-    try:
-        exec(compile(source, module.__name__, "exec"), module.__dict__)
-    finally:
-        del sys.modules[module.__name__]
+    exec(compile(source, module.__name__, "exec"), module.__dict__)
     return module.__dict__
+
+
+_modules = itertools.count()
 
 
 def _label(node: ast.stmt) -> str:
@@ -73,13 +75,29 @@ def test_aliases_move_after_the_classes_they_name_and_lose_their_quotes():
 
 def test_listed_unions_become_root_models():
     out = plain_models(SOURCE, ("Event",))
-    assert "from pydantic import BaseModel, Field, RootModel\n" in out
+    assert "from pydantic import BaseModel, ConfigDict, Field, RootModel\n" in out
     namespace = _run(out)
     event = namespace["Event"]
     assert issubclass(event, pydantic.RootModel)
     assert type(event.model_validate({"type": "Later"}).root) is namespace["Later"]
     with pytest.raises(ValueError, match="Missing"):
         restore_root_models(SOURCE, ("Missing",))
+
+
+def test_models_defer_building_their_validators_until_first_used():
+    configured = SOURCE.replace(
+        "class Later(BaseModel):\n",
+        'class Later(BaseModel):\n    model_config = ConfigDict(\n        extra="allow",\n    )\n',
+    ).replace("from pydantic import BaseModel, Field", "from pydantic import BaseModel, ConfigDict, Field")
+    out = plain_models(configured, ("Event",))
+    assert "model_rebuild()" not in out
+    namespace = _run(out)
+    event, later = namespace["Event"], namespace["Later"]
+    assert event.model_config["defer_build"] is True
+    assert later.model_config == {"defer_build": True, "extra": "allow"}
+    assert not event.__pydantic_complete__ and not later.__pydantic_complete__  # nothing built at import
+    assert type(event.model_validate({"type": "Later"}).root) is later  # built on first use
+    assert event.__pydantic_complete__
 
 
 def test_a_cycle_of_eager_names_is_an_error():

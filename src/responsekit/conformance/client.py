@@ -26,6 +26,12 @@ __all__ = ["SSEFrame", "SSEParser", "Reply", "StreamCapture", "LiveStream", "Htt
 MAX_EVENTS = 100_000
 
 
+#: A pooled connection idle for over a second is not reused: servers close idle connections after
+#: a few seconds (uvicorn: 5), and a request sent on one the server is closing fails through no
+#: fault of the server under test.
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=1.0)
+
+
 @dataclass(frozen=True)
 class SSEFrame:
     """One dispatched SSE event: its `event:` name (None when the frame had none) and joined data."""
@@ -277,7 +283,11 @@ class HttpClient:
         #: The longest a whole stream or upload may take (a server may keep sending keep-alives forever).
         self.deadline = deadline if deadline is not None else max(timeout, 1.0) * 4
         self._http = httpx.Client(
-            base_url=self.base_url, headers=self.headers, timeout=timeout, transport=transport
+            base_url=self.base_url,
+            headers=self.headers,
+            timeout=timeout,
+            transport=transport,
+            limits=POOL_LIMITS,
         )
 
     def close(self) -> None:

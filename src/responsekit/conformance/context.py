@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from responsekit.conformance import ordering, schemas
-from responsekit.conformance.client import HttpClient, Reply, StreamCapture
+from responsekit.conformance.client import POOL_LIMITS, HttpClient, Reply, StreamCapture
 from responsekit.conformance.registry import Failed
 
 __all__ = [
@@ -103,6 +103,7 @@ class Context:
                 timeout=self.config.timeout,
                 max_retries=0,
                 _strict_response_validation=True,
+                http_client=openai.DefaultHttpxClient(limits=POOL_LIMITS),
             )
         return self._openai
 

@@ -2,10 +2,7 @@
 # Source: spec/openapi.json (sha256 f0b1355546fffc23f8d450a5d13227bb011d4e23ae3577f60e1cbe8a7ce280b5), by `make codegen` (codegen/generate.py).
 # To change it, edit spec/overlay.yaml, codegen/builders.yaml or codegen/templates/, then
 # run `make codegen`.
-from __future__ import annotations
-
-
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 
 from typing_extensions import TypeAliasType
@@ -30,6 +27,7 @@ ApplyPatchCallStatusParam = TypeAliasType("ApplyPatchCallStatusParam", Literal["
 
 class ApplyPatchCreateFileOperation(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["create_file"] = "create_file"
@@ -39,6 +37,7 @@ class ApplyPatchCreateFileOperation(BaseModel):
 
 class ApplyPatchCreateFileOperationParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["create_file"] = "create_file"
@@ -48,6 +47,7 @@ class ApplyPatchCreateFileOperationParam(BaseModel):
 
 class ApplyPatchDeleteFileOperation(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["delete_file"] = "delete_file"
@@ -56,6 +56,7 @@ class ApplyPatchDeleteFileOperation(BaseModel):
 
 class ApplyPatchDeleteFileOperationParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["delete_file"] = "delete_file"
@@ -67,6 +68,7 @@ Output = TypeAliasType("Output", Annotated[str, Field(max_length=10485760)])
 
 class ApplyPatchUpdateFileOperation(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["update_file"] = "update_file"
@@ -76,6 +78,7 @@ class ApplyPatchUpdateFileOperation(BaseModel):
 
 class ApplyPatchUpdateFileOperationParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["update_file"] = "update_file"
@@ -85,6 +88,7 @@ class ApplyPatchUpdateFileOperationParam(BaseModel):
 
 class ApproximateLocation(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["approximate"] = "approximate"
@@ -102,6 +106,7 @@ ClickButtonType = TypeAliasType("ClickButtonType", Literal["left", "right", "whe
 
 class ClickParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["click"] = "click"
@@ -113,6 +118,7 @@ class ClickParam(BaseModel):
 
 class CodeInterpreterOutputImage(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["image"] = "image"
@@ -121,6 +127,7 @@ class CodeInterpreterOutputImage(BaseModel):
 
 class CodeInterpreterOutputLogs(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["logs"] = "logs"
@@ -139,6 +146,7 @@ Outputs = TypeAliasType(
 
 class CodeInterpreterToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["code_interpreter_call"] = "code_interpreter_call"
@@ -157,6 +165,7 @@ PromptCacheKey = TypeAliasType("PromptCacheKey", Annotated[str, Field(max_length
 
 class CompactionBody(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["compaction"] = "compaction"
@@ -167,6 +176,7 @@ class CompactionBody(BaseModel):
 
 class CompactionSummaryItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
@@ -176,6 +186,7 @@ class CompactionSummaryItemParam(BaseModel):
 
 class CompactionTriggerItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["compaction_trigger"] = "compaction_trigger"
@@ -183,6 +194,7 @@ class CompactionTriggerItemParam(BaseModel):
 
 class ComparisonFilter(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
@@ -197,6 +209,7 @@ ComputerCallOutputStatus = TypeAliasType(
 
 class ComputerCallSafetyCheckParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -211,6 +224,7 @@ ComputerEnvironment = TypeAliasType(
 
 class ComputerScreenshotImage(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["computer_screenshot"] = "computer_screenshot"
@@ -220,6 +234,7 @@ class ComputerScreenshotImage(BaseModel):
 
 class ComputerTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["computer"] = "computer"
@@ -227,6 +242,7 @@ class ComputerTool(BaseModel):
 
 class ComputerToolCallOutput(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["computer_call_output"] = "computer_call_output"
@@ -239,6 +255,7 @@ class ComputerToolCallOutput(BaseModel):
 
 class ComputerToolCallOutputResource(ComputerToolCallOutput):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -249,6 +266,7 @@ class ComputerToolCallOutputResource(ComputerToolCallOutput):
 
 class ComputerUsePreviewTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["computer_use_preview"] = "computer_use_preview"
@@ -259,6 +277,7 @@ class ComputerUsePreviewTool(BaseModel):
 
 class ContainerFileCitationBody(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["container_file_citation"] = "container_file_citation"
@@ -274,6 +293,7 @@ ContainerMemoryLimit = TypeAliasType("ContainerMemoryLimit", Literal["1g", "4g",
 
 class ContainerNetworkPolicyDisabledParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["disabled"] = "disabled"
@@ -281,6 +301,7 @@ class ContainerNetworkPolicyDisabledParam(BaseModel):
 
 class ContainerNetworkPolicyDomainSecretParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     domain: Annotated[str, Field(min_length=1)]
@@ -290,6 +311,7 @@ class ContainerNetworkPolicyDomainSecretParam(BaseModel):
 
 class ContainerReferenceParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["container_reference"] = "container_reference"
@@ -298,6 +320,7 @@ class ContainerReferenceParam(BaseModel):
 
 class ContainerReferenceResource(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["container_reference"] = "container_reference"
@@ -309,6 +332,7 @@ CompactThreshold = TypeAliasType("CompactThreshold", Annotated[int, Field(ge=100
 
 class ContextManagementParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: str
@@ -317,6 +341,7 @@ class ContextManagementParam(BaseModel):
 
 class ConversationParam2(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -324,6 +349,7 @@ class ConversationParam2(BaseModel):
 
 class CoordParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     x: int
@@ -346,6 +372,7 @@ MaxOutputTokens = TypeAliasType("MaxOutputTokens", Annotated[int, Field(ge=16)])
 
 class CustomTextFormatParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["text"] = "text"
@@ -356,6 +383,7 @@ DetailEnum = TypeAliasType("DetailEnum", Literal["low", "high", "auto", "origina
 
 class DirectToolCallCaller(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["direct"] = "direct"
@@ -363,6 +391,7 @@ class DirectToolCallCaller(BaseModel):
 
 class DirectToolCallCallerParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["direct"] = "direct"
@@ -370,6 +399,7 @@ class DirectToolCallCallerParam(BaseModel):
 
 class DoubleClickAction(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["double_click"] = "double_click"
@@ -380,6 +410,7 @@ class DoubleClickAction(BaseModel):
 
 class DragParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["drag"] = "drag"
@@ -389,12 +420,14 @@ class DragParam(BaseModel):
 
 class EmptyModelParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
 
 
 class Error(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     code: str | None
@@ -405,6 +438,7 @@ class Error(BaseModel):
 
 class ErrorResponse(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     error: Error
@@ -412,6 +446,7 @@ class ErrorResponse(BaseModel):
 
 class FileCitationBody(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["file_citation"] = "file_citation"
@@ -428,6 +463,7 @@ FileInputDetail = TypeAliasType("FileInputDetail", Literal["auto", "low", "high"
 
 class FilePath(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["file_path"] = "file_path"
@@ -462,6 +498,7 @@ FunctionCallStatus = TypeAliasType("FunctionCallStatus", Literal["in_progress", 
 
 class FunctionShellAction(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     commands: list[str]
@@ -471,6 +508,7 @@ class FunctionShellAction(BaseModel):
 
 class FunctionShellActionParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     commands: list[str]
@@ -485,6 +523,7 @@ FunctionShellCallItemStatus = TypeAliasType(
 
 class FunctionShellCallOutputExitOutcome(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["exit"] = "exit"
@@ -493,6 +532,7 @@ class FunctionShellCallOutputExitOutcome(BaseModel):
 
 class FunctionShellCallOutputExitOutcomeParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["exit"] = "exit"
@@ -507,6 +547,7 @@ FunctionShellCallOutputStatusEnum = TypeAliasType(
 
 class FunctionShellCallOutputTimeoutOutcome(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["timeout"] = "timeout"
@@ -514,6 +555,7 @@ class FunctionShellCallOutputTimeoutOutcome(BaseModel):
 
 class FunctionShellCallOutputTimeoutOutcomeParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["timeout"] = "timeout"
@@ -526,6 +568,7 @@ FunctionShellCallStatus = TypeAliasType(
 
 class FunctionTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["function"] = "function"
@@ -540,6 +583,7 @@ class FunctionTool(BaseModel):
 
 class FunctionToolParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     name: Annotated[str, Field(max_length=128, min_length=1, pattern="^[a-zA-Z0-9_-]+$")]
@@ -557,6 +601,7 @@ GrammarSyntax1 = TypeAliasType("GrammarSyntax1", Literal["lark", "regex"])
 
 class HTTPError(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["http_error"] = "http_error"
@@ -566,6 +611,7 @@ class HTTPError(BaseModel):
 
 class HybridSearchOptions(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     embedding_weight: float
@@ -580,6 +626,7 @@ ImageGenActionEnum = TypeAliasType("ImageGenActionEnum", Literal["generate", "ed
 
 class InputImageMask(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     image_url: str | None = None
@@ -588,6 +635,7 @@ class InputImageMask(BaseModel):
 
 class ImageGenToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["image_generation_call"] = "image_generation_call"
@@ -613,6 +661,7 @@ IncludeEnum = TypeAliasType(
 
 class InlineSkillSourceParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["base64"] = "base64"
@@ -631,6 +680,7 @@ ImageUrl = TypeAliasType("ImageUrl", AnyUrl)
 
 class ItemReferenceParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["item_reference"] | None = None
@@ -639,6 +689,7 @@ class ItemReferenceParam(BaseModel):
 
 class KeyPressAction(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["keypress"] = "keypress"
@@ -647,6 +698,7 @@ class KeyPressAction(BaseModel):
 
 class LocalEnvironmentResource(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["local"] = "local"
@@ -654,6 +706,7 @@ class LocalEnvironmentResource(BaseModel):
 
 class LocalShellExecAction(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["exec"] = "exec"
@@ -666,6 +719,7 @@ class LocalShellExecAction(BaseModel):
 
 class LocalShellToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["local_shell_call"] = "local_shell_call"
@@ -677,6 +731,7 @@ class LocalShellToolCall(BaseModel):
 
 class LocalShellToolCallOutput(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["local_shell_call_output"] = "local_shell_call_output"
@@ -687,6 +742,7 @@ class LocalShellToolCallOutput(BaseModel):
 
 class LocalShellToolParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["local_shell"] = "local_shell"
@@ -694,6 +750,7 @@ class LocalShellToolParam(BaseModel):
 
 class LocalSkillParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     name: str
@@ -703,6 +760,7 @@ class LocalSkillParam(BaseModel):
 
 class MCPApprovalRequest(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["mcp_approval_request"] = "mcp_approval_request"
@@ -714,6 +772,7 @@ class MCPApprovalRequest(BaseModel):
 
 class MCPApprovalResponse(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["mcp_approval_response"] = "mcp_approval_response"
@@ -725,6 +784,7 @@ class MCPApprovalResponse(BaseModel):
 
 class MCPApprovalResponseResource(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["mcp_approval_response"] = "mcp_approval_response"
@@ -736,6 +796,7 @@ class MCPApprovalResponseResource(BaseModel):
 
 class MCPListToolsTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     name: str
@@ -746,6 +807,7 @@ class MCPListToolsTool(BaseModel):
 
 class MCPProtocolError(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["mcp_protocol_error"] = "mcp_protocol_error"
@@ -761,6 +823,7 @@ MCPToolCallStatus = TypeAliasType(
 
 class MCPToolExecutionError(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["mcp_tool_execution_error"] = "mcp_tool_execution_error"
@@ -769,6 +832,7 @@ class MCPToolExecutionError(BaseModel):
 
 class MCPToolFilter(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     tool_names: list[str] | None = None
@@ -904,6 +968,7 @@ SafetyIdentifier = TypeAliasType("SafetyIdentifier", Annotated[str, Field(max_le
 
 class ModerationErrorBody(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["error"] = "error"
@@ -919,6 +984,7 @@ ModerationMode = TypeAliasType("ModerationMode", Literal["score", "block"])
 
 class ModerationResultBody(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["moderation_result"] = "moderation_result"
@@ -931,6 +997,7 @@ class ModerationResultBody(BaseModel):
 
 class MoveParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["move"] = "move"
@@ -944,6 +1011,7 @@ PersonalityEnum = TypeAliasType("PersonalityEnum", str | Literal["friendly", "pr
 
 class Program(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["program"] = "program"
@@ -955,6 +1023,7 @@ class Program(BaseModel):
 
 class ProgramItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -972,6 +1041,7 @@ ProgramOutputStatus = TypeAliasType("ProgramOutputStatus", Literal["completed", 
 
 class ProgramToolCallCaller(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["program"] = "program"
@@ -980,6 +1050,7 @@ class ProgramToolCallCaller(BaseModel):
 
 class ProgramToolCallCallerParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["program"] = "program"
@@ -988,6 +1059,7 @@ class ProgramToolCallCallerParam(BaseModel):
 
 class ProgrammaticToolCallingParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["programmatic_tool_calling"] = "programmatic_tool_calling"
@@ -995,6 +1067,7 @@ class ProgrammaticToolCallingParam(BaseModel):
 
 class PromptCacheBreakpointConfig(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     mode: Literal["explicit"] = "explicit"
@@ -1002,6 +1075,7 @@ class PromptCacheBreakpointConfig(BaseModel):
 
 class PromptCacheBreakpointParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     mode: Literal["explicit"] = "explicit"
@@ -1021,6 +1095,7 @@ RankerVersionType = TypeAliasType("RankerVersionType", Literal["auto", "default-
 
 class RankingOptions(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     ranker: RankerVersionType | None = None
@@ -1039,6 +1114,7 @@ ReasoningModeEnum = TypeAliasType("ReasoningModeEnum", str | Literal["standard",
 
 class ReasoningTextContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["reasoning_text"] = "reasoning_text"
@@ -1047,6 +1123,7 @@ class ReasoningTextContent(BaseModel):
 
 class RefusalContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["refusal"] = "refusal"
@@ -1055,6 +1132,7 @@ class RefusalContent(BaseModel):
 
 class IncompleteDetails(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     reason: Literal["max_output_tokens", "content_filter"] | None = None
@@ -1062,6 +1140,7 @@ class IncompleteDetails(BaseModel):
 
 class ResponseAudioDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.audio.delta"] = "response.audio.delta"
@@ -1071,6 +1150,7 @@ class ResponseAudioDeltaEvent(BaseModel):
 
 class ResponseAudioDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.audio.done"] = "response.audio.done"
@@ -1079,6 +1159,7 @@ class ResponseAudioDoneEvent(BaseModel):
 
 class ResponseAudioTranscriptDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.audio.transcript.delta"] = "response.audio.transcript.delta"
@@ -1088,6 +1169,7 @@ class ResponseAudioTranscriptDeltaEvent(BaseModel):
 
 class ResponseAudioTranscriptDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.audio.transcript.done"] = "response.audio.transcript.done"
@@ -1096,6 +1178,7 @@ class ResponseAudioTranscriptDoneEvent(BaseModel):
 
 class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.code_interpreter_call_code.delta"] = "response.code_interpreter_call_code.delta"
@@ -1107,6 +1190,7 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
 
 class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.code_interpreter_call_code.done"] = "response.code_interpreter_call_code.done"
@@ -1118,6 +1202,7 @@ class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
 
 class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.code_interpreter_call.completed"] = "response.code_interpreter_call.completed"
@@ -1128,6 +1213,7 @@ class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
 
 class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.code_interpreter_call.in_progress"] = "response.code_interpreter_call.in_progress"
@@ -1138,6 +1224,7 @@ class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
 
 class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.code_interpreter_call.interpreting"] = (
@@ -1150,6 +1237,7 @@ class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
 
 class ResponseConversation(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -1157,6 +1245,7 @@ class ResponseConversation(BaseModel):
 
 class ResponseCustomToolCallInputDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.custom_tool_call_input.delta"] = "response.custom_tool_call_input.delta"
@@ -1168,6 +1257,7 @@ class ResponseCustomToolCallInputDeltaEvent(BaseModel):
 
 class ResponseCustomToolCallInputDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.custom_tool_call_input.done"] = "response.custom_tool_call_input.done"
@@ -1206,6 +1296,7 @@ ResponseErrorCode = TypeAliasType(
 
 class ResponseFileSearchCallCompletedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.file_search_call.completed"] = "response.file_search_call.completed"
@@ -1216,6 +1307,7 @@ class ResponseFileSearchCallCompletedEvent(BaseModel):
 
 class ResponseFileSearchCallInProgressEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.file_search_call.in_progress"] = "response.file_search_call.in_progress"
@@ -1226,6 +1318,7 @@ class ResponseFileSearchCallInProgressEvent(BaseModel):
 
 class ResponseFileSearchCallSearchingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.file_search_call.searching"] = "response.file_search_call.searching"
@@ -1236,6 +1329,7 @@ class ResponseFileSearchCallSearchingEvent(BaseModel):
 
 class ResponseFormatJsonObject(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["json_object"] = "json_object"
@@ -1243,12 +1337,14 @@ class ResponseFormatJsonObject(BaseModel):
 
 class ResponseFormatJsonSchemaSchema(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
 
 
 class ResponseFormatText(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["text"] = "text"
@@ -1256,6 +1352,7 @@ class ResponseFormatText(BaseModel):
 
 class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.function_call_arguments.delta"] = "response.function_call_arguments.delta"
@@ -1267,6 +1364,7 @@ class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
 
 class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.function_call_arguments.done"] = "response.function_call_arguments.done"
@@ -1279,6 +1377,7 @@ class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
 
 class ResponseImageGenCallCompletedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.image_generation_call.completed"] = "response.image_generation_call.completed"
@@ -1289,6 +1388,7 @@ class ResponseImageGenCallCompletedEvent(BaseModel):
 
 class ResponseImageGenCallGeneratingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.image_generation_call.generating"] = "response.image_generation_call.generating"
@@ -1299,6 +1399,7 @@ class ResponseImageGenCallGeneratingEvent(BaseModel):
 
 class ResponseImageGenCallInProgressEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.image_generation_call.in_progress"] = "response.image_generation_call.in_progress"
@@ -1309,6 +1410,7 @@ class ResponseImageGenCallInProgressEvent(BaseModel):
 
 class ResponseImageGenCallPartialImageEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.image_generation_call.partial_image"] = (
@@ -1327,6 +1429,7 @@ class ResponseImageGenCallPartialImageEvent(BaseModel):
 
 class TopLogprob(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     token: str | None = None
@@ -1335,6 +1438,7 @@ class TopLogprob(BaseModel):
 
 class ResponseLogProb(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     token: str
@@ -1344,6 +1448,7 @@ class ResponseLogProb(BaseModel):
 
 class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.mcp_call_arguments.delta"] = "response.mcp_call_arguments.delta"
@@ -1355,6 +1460,7 @@ class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
 
 class ResponseMCPCallArgumentsDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.mcp_call_arguments.done"] = "response.mcp_call_arguments.done"
@@ -1366,6 +1472,7 @@ class ResponseMCPCallArgumentsDoneEvent(BaseModel):
 
 class ResponseMCPCallCompletedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.mcp_call.completed"] = "response.mcp_call.completed"
@@ -1376,6 +1483,7 @@ class ResponseMCPCallCompletedEvent(BaseModel):
 
 class ResponseMCPCallFailedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.mcp_call.failed"] = "response.mcp_call.failed"
@@ -1386,6 +1494,7 @@ class ResponseMCPCallFailedEvent(BaseModel):
 
 class ResponseMCPCallInProgressEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.mcp_call.in_progress"] = "response.mcp_call.in_progress"
@@ -1396,6 +1505,7 @@ class ResponseMCPCallInProgressEvent(BaseModel):
 
 class ResponseMCPListToolsCompletedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.mcp_list_tools.completed"] = "response.mcp_list_tools.completed"
@@ -1406,6 +1516,7 @@ class ResponseMCPListToolsCompletedEvent(BaseModel):
 
 class ResponseMCPListToolsFailedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.mcp_list_tools.failed"] = "response.mcp_list_tools.failed"
@@ -1416,6 +1527,7 @@ class ResponseMCPListToolsFailedEvent(BaseModel):
 
 class ResponseMCPListToolsInProgressEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.mcp_list_tools.in_progress"] = "response.mcp_list_tools.in_progress"
@@ -1426,6 +1538,7 @@ class ResponseMCPListToolsInProgressEvent(BaseModel):
 
 class Part(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["summary_text"] = "summary_text"
@@ -1434,6 +1547,7 @@ class Part(BaseModel):
 
 class ResponseReasoningSummaryPartAddedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.reasoning_summary_part.added"] = "response.reasoning_summary_part.added"
@@ -1446,6 +1560,7 @@ class ResponseReasoningSummaryPartAddedEvent(BaseModel):
 
 class ResponseReasoningSummaryPartDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.reasoning_summary_part.done"] = "response.reasoning_summary_part.done"
@@ -1459,6 +1574,7 @@ class ResponseReasoningSummaryPartDoneEvent(BaseModel):
 
 class ResponseReasoningSummaryTextDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.reasoning_summary_text.delta"] = "response.reasoning_summary_text.delta"
@@ -1471,6 +1587,7 @@ class ResponseReasoningSummaryTextDeltaEvent(BaseModel):
 
 class ResponseReasoningSummaryTextDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.reasoning_summary_text.done"] = "response.reasoning_summary_text.done"
@@ -1483,6 +1600,7 @@ class ResponseReasoningSummaryTextDoneEvent(BaseModel):
 
 class ResponseReasoningTextDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.reasoning_text.delta"] = "response.reasoning_text.delta"
@@ -1495,6 +1613,7 @@ class ResponseReasoningTextDeltaEvent(BaseModel):
 
 class ResponseReasoningTextDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.reasoning_text.done"] = "response.reasoning_text.done"
@@ -1507,6 +1626,7 @@ class ResponseReasoningTextDoneEvent(BaseModel):
 
 class ResponseRefusalDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.refusal.delta"] = "response.refusal.delta"
@@ -1519,6 +1639,7 @@ class ResponseRefusalDeltaEvent(BaseModel):
 
 class ResponseRefusalDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.refusal.done"] = "response.refusal.done"
@@ -1531,6 +1652,7 @@ class ResponseRefusalDoneEvent(BaseModel):
 
 class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.shell_call_command.added"] = "response.shell_call_command.added"
@@ -1542,6 +1664,7 @@ class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
 
 class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.shell_call_command.delta"] = "response.shell_call_command.delta"
@@ -1554,6 +1677,7 @@ class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
 
 class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.shell_call_command.done"] = "response.shell_call_command.done"
@@ -1565,6 +1689,7 @@ class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
 
 class ResponseStreamOptions1(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     include_obfuscation: bool | None = None
@@ -1575,6 +1700,7 @@ ResponseStreamOptions = TypeAliasType("ResponseStreamOptions", ResponseStreamOpt
 
 class ResponseTextDeltaEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.output_text.delta"] = "response.output_text.delta"
@@ -1588,6 +1714,7 @@ class ResponseTextDeltaEvent(BaseModel):
 
 class ResponseTextDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.output_text.done"] = "response.output_text.done"
@@ -1601,6 +1728,7 @@ class ResponseTextDoneEvent(BaseModel):
 
 class InputTokensDetails(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     cached_tokens: int
@@ -1609,6 +1737,7 @@ class InputTokensDetails(BaseModel):
 
 class OutputTokensDetails(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     reasoning_tokens: int
@@ -1616,6 +1745,7 @@ class OutputTokensDetails(BaseModel):
 
 class ResponseUsage(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     input_tokens: int
@@ -1627,6 +1757,7 @@ class ResponseUsage(BaseModel):
 
 class ResponseWebSearchCallCompletedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.web_search_call.completed"] = "response.web_search_call.completed"
@@ -1637,6 +1768,7 @@ class ResponseWebSearchCallCompletedEvent(BaseModel):
 
 class ResponseWebSearchCallInProgressEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.web_search_call.in_progress"] = "response.web_search_call.in_progress"
@@ -1647,6 +1779,7 @@ class ResponseWebSearchCallInProgressEvent(BaseModel):
 
 class ResponseWebSearchCallSearchingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.web_search_call.searching"] = "response.web_search_call.searching"
@@ -1657,6 +1790,7 @@ class ResponseWebSearchCallSearchingEvent(BaseModel):
 
 class ScreenshotParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["screenshot"] = "screenshot"
@@ -1664,6 +1798,7 @@ class ScreenshotParam(BaseModel):
 
 class ScrollParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["scroll"] = "scroll"
@@ -1691,6 +1826,7 @@ ServiceTierResponses = TypeAliasType(
 
 class ShellCallOutputDelta(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     stdout: str | None = None
@@ -1699,6 +1835,7 @@ class ShellCallOutputDelta(BaseModel):
 
 class SkillReferenceParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["skill_reference"] = "skill_reference"
@@ -1708,6 +1845,7 @@ class SkillReferenceParam(BaseModel):
 
 class SpecificApplyPatchParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["apply_patch"] = "apply_patch"
@@ -1715,6 +1853,7 @@ class SpecificApplyPatchParam(BaseModel):
 
 class SpecificFunctionShellParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["shell"] = "shell"
@@ -1722,6 +1861,7 @@ class SpecificFunctionShellParam(BaseModel):
 
 class SpecificProgrammaticToolCallingParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["programmatic_tool_calling"] = "programmatic_tool_calling"
@@ -1729,6 +1869,7 @@ class SpecificProgrammaticToolCallingParam(BaseModel):
 
 class SummaryTextContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["summary_text"] = "summary_text"
@@ -1737,6 +1878,7 @@ class SummaryTextContent(BaseModel):
 
 class TextContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["text"] = "text"
@@ -1745,6 +1887,7 @@ class TextContent(BaseModel):
 
 class TextResponseFormatJsonSchema(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["json_schema"] = "json_schema"
@@ -1756,6 +1899,7 @@ class TextResponseFormatJsonSchema(BaseModel):
 
 class TokenCountsResource(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     object: Literal["response.input_tokens"] = "response.input_tokens"
@@ -1775,6 +1919,7 @@ ToolCallCallerParam = TypeAliasType(
 
 class ToolChoiceAllowed(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["allowed_tools"] = "allowed_tools"
@@ -1784,6 +1929,7 @@ class ToolChoiceAllowed(BaseModel):
 
 class ToolChoiceCustom(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["custom"] = "custom"
@@ -1792,6 +1938,7 @@ class ToolChoiceCustom(BaseModel):
 
 class ToolChoiceFunction(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["function"] = "function"
@@ -1800,6 +1947,7 @@ class ToolChoiceFunction(BaseModel):
 
 class ToolChoiceMCP(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["mcp"] = "mcp"
@@ -1812,6 +1960,7 @@ ToolChoiceOptions = TypeAliasType("ToolChoiceOptions", Literal["none", "auto", "
 
 class ToolChoiceTypes(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal[
@@ -1831,6 +1980,7 @@ ToolSearchExecutionType = TypeAliasType("ToolSearchExecutionType", Literal["serv
 
 class ToolSearchToolParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["tool_search"] = "tool_search"
@@ -1841,6 +1991,7 @@ class ToolSearchToolParam(BaseModel):
 
 class TopLogProb(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     token: str
@@ -1853,6 +2004,7 @@ TruncationEnum = TypeAliasType("TruncationEnum", Literal["auto", "disabled"])
 
 class TypeParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["type"] = "type"
@@ -1861,6 +2013,7 @@ class TypeParam(BaseModel):
 
 class UrlCitationBody(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["url_citation"] = "url_citation"
@@ -1886,6 +2039,7 @@ Verbosity = TypeAliasType("Verbosity", Literal["low", "medium", "high"] | None)
 
 class WaitParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["wait"] = "wait"
@@ -1893,6 +2047,7 @@ class WaitParam(BaseModel):
 
 class WebSearchActionFind(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["find_in_page"] = "find_in_page"
@@ -1902,6 +2057,7 @@ class WebSearchActionFind(BaseModel):
 
 class WebSearchActionOpenPage(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["open_page"] = "open_page"
@@ -1910,6 +2066,7 @@ class WebSearchActionOpenPage(BaseModel):
 
 class Source(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["url"] = "url"
@@ -1918,6 +2075,7 @@ class Source(BaseModel):
 
 class WebSearchActionSearch(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["search"] = "search"
@@ -1928,6 +2086,7 @@ class WebSearchActionSearch(BaseModel):
 
 class WebSearchApproximateLocation1(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["approximate"] | None = "approximate"
@@ -1944,6 +2103,7 @@ WebSearchApproximateLocation = TypeAliasType(
 
 class WebSearchPreviewTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["web_search_preview", "web_search_preview_2025_03_11"]
@@ -1954,6 +2114,7 @@ class WebSearchPreviewTool(BaseModel):
 
 class Filters1(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     allowed_domains: list[str] | None = None
@@ -1961,6 +2122,7 @@ class Filters1(BaseModel):
 
 class WebSearchTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["web_search", "web_search_2025_08_26"]
@@ -1972,6 +2134,7 @@ class WebSearchTool(BaseModel):
 
 class WebSearchToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -1985,6 +2148,7 @@ class WebSearchToolCall(BaseModel):
 
 class ErrorEventDetails(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: str | None = None
@@ -1995,6 +2159,7 @@ class ErrorEventDetails(BaseModel):
 
 class ResponseCompactionCompactingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.compaction.compacting"] = "response.compaction.compacting"
@@ -2005,6 +2170,7 @@ class ResponseCompactionCompactingEvent(BaseModel):
 
 class DeletedResponse(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -2028,6 +2194,7 @@ MetadataMap = TypeAliasType(
 
 class AgentReference(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["agent_reference"] = "agent_reference"
@@ -2037,6 +2204,7 @@ class AgentReference(BaseModel):
 
 class StructuredOutputsItem(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["structured_outputs"] = "structured_outputs"
@@ -2065,6 +2233,7 @@ ApplyPatchOperationParam = TypeAliasType(
 
 class ApplyPatchToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["apply_patch_call"] = "apply_patch_call"
@@ -2081,6 +2250,7 @@ class ApplyPatchToolCall(BaseModel):
 
 class ApplyPatchToolCallItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["apply_patch_call"] = "apply_patch_call"
@@ -2093,6 +2263,7 @@ class ApplyPatchToolCallItemParam(BaseModel):
 
 class ApplyPatchToolCallOutput(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["apply_patch_call_output"] = "apply_patch_call_output"
@@ -2106,6 +2277,7 @@ class ApplyPatchToolCallOutput(BaseModel):
 
 class ApplyPatchToolCallOutputItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["apply_patch_call_output"] = "apply_patch_call_output"
@@ -2118,6 +2290,7 @@ class ApplyPatchToolCallOutputItemParam(BaseModel):
 
 class ApplyPatchToolParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["apply_patch"] = "apply_patch"
@@ -2146,6 +2319,7 @@ ComputerActionList = TypeAliasType("ComputerActionList", list[ComputerAction])
 
 class ComputerCallOutputItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
@@ -2158,6 +2332,7 @@ class ComputerCallOutputItemParam(BaseModel):
 
 class ComputerScreenshotContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["computer_screenshot"] = "computer_screenshot"
@@ -2169,6 +2344,7 @@ class ComputerScreenshotContent(BaseModel):
 
 class ComputerToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["computer_call"] = "computer_call"
@@ -2182,6 +2358,7 @@ class ComputerToolCall(BaseModel):
 
 class ContainerNetworkPolicyAllowlistParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["allowlist"] = "allowlist"
@@ -2196,6 +2373,7 @@ ConversationParam = TypeAliasType("ConversationParam", str | ConversationParam2)
 
 class CustomGrammarFormatParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["grammar"] = "grammar"
@@ -2205,6 +2383,7 @@ class CustomGrammarFormatParam(BaseModel):
 
 class CustomToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["custom_tool_call"] = "custom_tool_call"
@@ -2218,6 +2397,7 @@ class CustomToolCall(BaseModel):
 
 class CustomToolCallResource(CustomToolCall):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -2227,6 +2407,7 @@ class CustomToolCallResource(CustomToolCall):
 
 class CustomToolParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["custom"] = "custom"
@@ -2242,6 +2423,7 @@ class CustomToolParam(BaseModel):
 
 class Result(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     file_id: str | None = None
@@ -2253,6 +2435,7 @@ class Result(BaseModel):
 
 class FileSearchToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -2264,6 +2447,7 @@ class FileSearchToolCall(BaseModel):
 
 class FunctionShellCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["shell_call"] = "shell_call"
@@ -2278,6 +2462,7 @@ class FunctionShellCall(BaseModel):
 
 class FunctionShellCallOutputContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     stdout: str
@@ -2300,6 +2485,7 @@ FunctionShellCallOutputOutcomeParam = TypeAliasType(
 
 class FunctionToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
@@ -2314,6 +2500,7 @@ class FunctionToolCall(BaseModel):
 
 class FunctionToolCallResource(FunctionToolCall):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -2323,6 +2510,7 @@ class FunctionToolCallResource(FunctionToolCall):
 
 class ImageGenTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["image_generation"] = "image_generation"
@@ -2351,6 +2539,7 @@ class ImageGenTool(BaseModel):
 
 class InlineSkillParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["inline"] = "inline"
@@ -2361,6 +2550,7 @@ class InlineSkillParam(BaseModel):
 
 class InputFileContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["input_file"] = "input_file"
@@ -2374,6 +2564,7 @@ class InputFileContent(BaseModel):
 
 class InputFileContentParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["input_file"] = "input_file"
@@ -2387,6 +2578,7 @@ class InputFileContentParam(BaseModel):
 
 class InputImageContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["input_image"] = "input_image"
@@ -2398,6 +2590,7 @@ class InputImageContent(BaseModel):
 
 class InputImageContentParamAutoParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["input_image"] = "input_image"
@@ -2409,6 +2602,7 @@ class InputImageContentParamAutoParam(BaseModel):
 
 class InputTextContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["input_text"] = "input_text"
@@ -2418,6 +2612,7 @@ class InputTextContent(BaseModel):
 
 class InputTextContentParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["input_text"] = "input_text"
@@ -2427,6 +2622,7 @@ class InputTextContentParam(BaseModel):
 
 class LocalEnvironmentParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["local"] = "local"
@@ -2435,6 +2631,7 @@ class LocalEnvironmentParam(BaseModel):
 
 class LogProb(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     token: str
@@ -2445,6 +2642,7 @@ class LogProb(BaseModel):
 
 class MCPListTools(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["mcp_list_tools"] = "mcp_list_tools"
@@ -2456,6 +2654,7 @@ class MCPListTools(BaseModel):
 
 class RequireApproval(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     always: MCPToolFilter | None = None
@@ -2464,6 +2663,7 @@ class RequireApproval(BaseModel):
 
 class MCPTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["mcp"] = "mcp"
@@ -2530,6 +2730,7 @@ ModelIdsResponses = TypeAliasType(
 
 class ModelResponseProperties(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     metadata: Metadata | None = None
@@ -2544,6 +2745,7 @@ class ModelResponseProperties(BaseModel):
 
 class Moderation(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     input: Annotated[ModerationResultBody | ModerationErrorBody, Field(discriminator="type")]
@@ -2552,6 +2754,7 @@ class Moderation(BaseModel):
 
 class ModerationConfigParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     mode: ModerationMode
@@ -2559,6 +2762,7 @@ class ModerationConfigParam(BaseModel):
 
 class ModerationPolicyParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     input: ModerationConfigParam | None = None
@@ -2570,6 +2774,7 @@ Tools = TypeAliasType("Tools", Annotated[FunctionToolParam | CustomToolParam, Fi
 
 class NamespaceToolParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["namespace"] = "namespace"
@@ -2580,6 +2785,7 @@ class NamespaceToolParam(BaseModel):
 
 class OutputTextContent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["output_text"] = "output_text"
@@ -2590,6 +2796,7 @@ class OutputTextContent(BaseModel):
 
 class ProgramOutput(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["program_output"] = "program_output"
@@ -2601,6 +2808,7 @@ class ProgramOutput(BaseModel):
 
 class ProgramOutputItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -2612,6 +2820,7 @@ class ProgramOutputItemParam(BaseModel):
 
 class PromptCacheOptions(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     ttl: PromptCacheTTLEnum
@@ -2620,6 +2829,7 @@ class PromptCacheOptions(BaseModel):
 
 class PromptCacheOptionsParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     ttl: PromptCacheTTLEnum | None = None
@@ -2628,6 +2838,7 @@ class PromptCacheOptionsParam(BaseModel):
 
 class Reasoning(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     mode: ReasoningModeEnum | None = None
@@ -2639,6 +2850,7 @@ class Reasoning(BaseModel):
 
 class ReasoningItem(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["reasoning"] = "reasoning"
@@ -2651,6 +2863,7 @@ class ReasoningItem(BaseModel):
 
 class ResponseError1(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     code: ResponseErrorCode
@@ -2662,6 +2875,7 @@ ResponseError = TypeAliasType("ResponseError", ResponseError1 | None)
 
 class ResponseErrorEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["error"] = "error"
@@ -2674,6 +2888,7 @@ class ResponseErrorEvent(BaseModel):
 
 class ResponseOutputTextAnnotationAddedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.output_text.annotation.added"] = "response.output_text.annotation.added"
@@ -2692,6 +2907,7 @@ ResponsePromptVariables = TypeAliasType(
 
 class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.shell_call_output_content.delta"] = "response.shell_call_output_content.delta"
@@ -2704,6 +2920,7 @@ class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
 
 class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.shell_call_output_content.done"] = "response.shell_call_output_content.done"
@@ -2736,6 +2953,7 @@ ToolChoiceParam = TypeAliasType(
 
 class ToolSearchCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["tool_search_call"] = "tool_search_call"
@@ -2749,6 +2967,7 @@ class ToolSearchCall(BaseModel):
 
 class ToolSearchCallItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
@@ -2761,6 +2980,7 @@ class ToolSearchCallItemParam(BaseModel):
 
 class AutoCodeInterpreterToolParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["auto"] = "auto"
@@ -2774,6 +2994,7 @@ class AutoCodeInterpreterToolParam(BaseModel):
 
 class CodeInterpreterTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["code_interpreter"] = "code_interpreter"
@@ -2788,6 +3009,7 @@ Skills = TypeAliasType(
 
 class ContainerAutoParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["container_auto"] = "container_auto"
@@ -2802,6 +3024,7 @@ class ContainerAutoParam(BaseModel):
 
 class CreateModelResponseProperties(ModelResponseProperties):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     prompt_cache_options: PromptCacheOptionsParam | None = None
@@ -2825,6 +3048,7 @@ Output2 = TypeAliasType(
 
 class FunctionCallOutputItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
@@ -2839,6 +3063,7 @@ class FunctionCallOutputItemParam(BaseModel):
 
 class FunctionShellCallItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
@@ -2852,6 +3077,7 @@ class FunctionShellCallItemParam(BaseModel):
 
 class FunctionShellCallOutput(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["shell_call_output"] = "shell_call_output"
@@ -2866,6 +3092,7 @@ class FunctionShellCallOutput(BaseModel):
 
 class FunctionShellCallOutputContentParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     stdout: Annotated[str, Field(max_length=10485760)]
@@ -2875,6 +3102,7 @@ class FunctionShellCallOutputContentParam(BaseModel):
 
 class FunctionShellCallOutputItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
@@ -2888,6 +3116,7 @@ class FunctionShellCallOutputItemParam(BaseModel):
 
 class FunctionShellToolParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["shell"] = "shell"
@@ -2897,6 +3126,7 @@ class FunctionShellToolParam(BaseModel):
 
 class FunctionToolCallOutput(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
@@ -2911,6 +3141,7 @@ class FunctionToolCallOutput(BaseModel):
 
 class FunctionToolCallOutputResource(FunctionToolCallOutput):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -2930,6 +3161,7 @@ InputMessageContentList = TypeAliasType("InputMessageContentList", list[InputCon
 
 class MCPToolCall(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["mcp_call"] = "mcp_call"
@@ -2962,6 +3194,7 @@ Content = TypeAliasType(
 
 class Message(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["message"] = "message"
@@ -2977,6 +3210,7 @@ ModelIdsCompaction = TypeAliasType("ModelIdsCompaction", ModelIdsResponses | str
 
 class ModerationParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     model: str
@@ -2996,6 +3230,7 @@ OutputMessageContent = TypeAliasType(
 
 class Prompt1(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -3008,6 +3243,7 @@ Prompt = TypeAliasType("Prompt", Prompt1 | None)
 
 class ResponseContentPartAddedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.content_part.added"] = "response.content_part.added"
@@ -3020,6 +3256,7 @@ class ResponseContentPartAddedEvent(BaseModel):
 
 class ResponseContentPartDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.content_part.done"] = "response.content_part.done"
@@ -3032,6 +3269,7 @@ class ResponseContentPartDoneEvent(BaseModel):
 
 class ResponseTextParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     format: TextResponseFormatConfiguration | None = None
@@ -3040,6 +3278,7 @@ class ResponseTextParam(BaseModel):
 
 class CustomToolCallOutput(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["custom_tool_call_output"] = "custom_tool_call_output"
@@ -3051,6 +3290,7 @@ class CustomToolCallOutput(BaseModel):
 
 class CustomToolCallOutputResource(CustomToolCallOutput):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -3061,6 +3301,7 @@ class CustomToolCallOutputResource(CustomToolCallOutput):
 
 class EasyInputMessage(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     role: Literal["user", "assistant", "system", "developer"]
@@ -3071,6 +3312,7 @@ class EasyInputMessage(BaseModel):
 
 class InputMessage(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["message"] | None = None
@@ -3081,6 +3323,7 @@ class InputMessage(BaseModel):
 
 class InputMessageResource(InputMessage):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -3089,6 +3332,7 @@ class InputMessageResource(InputMessage):
 
 class OutputMessage(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
@@ -3101,41 +3345,45 @@ class OutputMessage(BaseModel):
 
 class AdditionalTools(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["additional_tools"] = "additional_tools"
     id: str
     role: MessageRole
-    tools: list[Tool]
+    tools: 'list["Tool"]'
 
 
 class AdditionalToolsItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
     type: Literal["additional_tools"] = "additional_tools"
     role: Literal["developer"] = "developer"
-    tools: list[Tool]
+    tools: 'list["Tool"]'
 
 
 class CompactResource(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str
     object: Literal["response.compaction"] = "response.compaction"
-    output: list[ItemField]
+    output: 'list["ItemField"]'
     created_at: int
     usage: ResponseUsage
 
 
 class CompactResponseMethodPublicBody(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     model: ModelIdsCompaction
-    input: Input | list[InputItem] | None = None
+    input: 'Optional[Union[Input, list["InputItem"]]]' = None
     previous_response_id: str | None = None
     instructions: str | None = None
     prompt_cache_key: PromptCacheKey | None = None
@@ -3146,10 +3394,11 @@ class CompactResponseMethodPublicBody(BaseModel):
 
 class CompoundFilter(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["and", "or"]
-    filters: list[Filters]
+    filters: "list[Filters]"
 
 
 Filters = TypeAliasType(
@@ -3159,13 +3408,14 @@ Filters = TypeAliasType(
 
 class FileSearchTool(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["file_search"] = "file_search"
     vector_store_ids: list[str]
-    max_num_results: int | None = None
-    ranking_options: RankingOptions | None = None
-    filters: FiltersModel | None = None
+    max_num_results: Optional[int] = None
+    ranking_options: Optional[RankingOptions] = None
+    filters: 'Optional["FiltersModel"]' = None
 
 
 FiltersModel = TypeAliasType("FiltersModel", ComparisonFilter | CompoundFilter)
@@ -3173,55 +3423,61 @@ FiltersModel = TypeAliasType("FiltersModel", ComparisonFilter | CompoundFilter)
 
 class ResponseCompletedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.completed"] = "response.completed"
-    response: Response
+    response: '"Response"'
     sequence_number: int
 
 
 class ResponseCreatedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.created"] = "response.created"
-    response: Response
+    response: '"Response"'
     sequence_number: int
 
 
 class ResponseFailedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.failed"] = "response.failed"
     sequence_number: int
-    response: Response
+    response: '"Response"'
 
 
 class ResponseInProgressEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.in_progress"] = "response.in_progress"
-    response: Response
+    response: '"Response"'
     sequence_number: int
 
 
 class ResponseIncompleteEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.incomplete"] = "response.incomplete"
-    response: Response
+    response: '"Response"'
     sequence_number: int
 
 
 class ResponseItemList(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     object: Literal["list"] = "list"
-    data: list[ItemResource]
+    data: "list[ItemResource]"
     has_more: bool
     first_id: str
     last_id: str
@@ -3229,44 +3485,48 @@ class ResponseItemList(BaseModel):
 
 class ResponseOutputItemAddedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.output_item.added"] = "response.output_item.added"
     output_index: int
     sequence_number: int
-    item: OutputItem
+    item: "OutputItem"
 
 
 class ResponseOutputItemDoneEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.output_item.done"] = "response.output_item.done"
     output_index: int
     sequence_number: int
-    item: OutputItem
+    item: "OutputItem"
 
 
 class ResponseProperties(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     previous_response_id: str | None = None
-    model: ModelIdsResponses | None = None
+    model: Optional[ModelIdsResponses] = None
     background: bool | None = None
     max_tool_calls: int | None = None
-    text: ResponseTextParam | None = None
-    tools: ToolsArray | None = None
-    tool_choice: ToolChoiceParam | None = None
-    prompt: Prompt | None = None
+    text: Optional[ResponseTextParam] = None
+    tools: 'Optional["ToolsArray"]' = None
+    tool_choice: Optional[ToolChoiceParam] = None
+    prompt: Optional[Prompt] = None
 
 
 class ResponseQueuedEvent(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["response.queued"] = "response.queued"
-    response: Response
+    response: '"Response"'
     sequence_number: int
 
 
@@ -3333,6 +3593,9 @@ class ResponseStreamEvent(
         | ResponseCompactionCompactingEvent
     ]
 ):
+    model_config = ConfigDict(
+        defer_build=True,
+    )
     root: Annotated[
         ResponseAudioDeltaEvent
         | ResponseAudioDoneEvent
@@ -3399,17 +3662,18 @@ class ResponseStreamEvent(
 
 class TokenCountsBody(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     model: str | None = None
-    input: Input | list[InputItem] | None = None
+    input: "Input | list[InputItem] | None" = None
     previous_response_id: str | None = None
-    tools: list[Tool] | None = None
+    tools: 'Optional[list["Tool"]]' = None
     text: ResponseTextParam | None = None
     reasoning: Reasoning | None = None
-    truncation: Annotated[TruncationEnum | None, Field(deprecated=True)] = None
+    truncation: Annotated[Optional[TruncationEnum], Field(deprecated=True)] = None
     instructions: str | None = None
-    personality: PersonalityEnum | None = None
+    personality: Optional[PersonalityEnum] = None
     conversation: ConversationParam | None = None
     tool_choice: ToolChoiceParam | None = None
     parallel_tool_calls: bool | None = None
@@ -3441,6 +3705,7 @@ Tool = TypeAliasType(
 
 class ToolSearchOutput(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     type: Literal["tool_search_output"] = "tool_search_output"
@@ -3568,6 +3833,7 @@ OutputItem = TypeAliasType(
 
 class ToolSearchOutputItemParam(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     id: str | None = None
@@ -3659,6 +3925,7 @@ ToolsArray = TypeAliasType("ToolsArray", list[Tool])
 
 class CreateResponse(CreateModelResponseProperties, ResponseProperties):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     service_tier: ServiceTierResponses | None = None
@@ -3680,6 +3947,7 @@ class CreateResponse(CreateModelResponseProperties, ResponseProperties):
 
 class Response(ModelResponseProperties, ResponseProperties):
     model_config = ConfigDict(
+        defer_build=True,
         extra="allow",
     )
     service_tier: ServiceTierResponses | None = None
@@ -3711,48 +3979,3 @@ class Response(ModelResponseProperties, ResponseProperties):
     tool_choice: ToolChoiceParam
     temperature: Temperature | None
     top_p: TopP | None
-
-
-AdditionalTools.model_rebuild()
-
-
-AdditionalToolsItemParam.model_rebuild()
-
-
-CompactResource.model_rebuild()
-
-
-CompactResponseMethodPublicBody.model_rebuild()
-
-
-FileSearchTool.model_rebuild()
-
-
-ResponseCompletedEvent.model_rebuild()
-
-
-ResponseCreatedEvent.model_rebuild()
-
-
-ResponseFailedEvent.model_rebuild()
-
-
-ResponseInProgressEvent.model_rebuild()
-
-
-ResponseIncompleteEvent.model_rebuild()
-
-
-ResponseProperties.model_rebuild()
-
-
-ResponseQueuedEvent.model_rebuild()
-
-
-TokenCountsBody.model_rebuild()
-
-
-CreateResponse.model_rebuild()
-
-
-Response.model_rebuild()

@@ -14,6 +14,10 @@ from pydantic import PrivateAttr
 
 from responsekit.models import _generated
 
+# The generated models build their validators on first use (defer_build). A subclass's inherited
+# annotations are then resolved in *this* module's namespace, so it holds every generated name.
+from responsekit.models._generated import *  # noqa: E402, F403
+
 
 class CreateResponse(_generated.CreateResponse):
     _as_dict: dict[str, Any] | None = PrivateAttr(default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,8 +19,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("responsekit")
 
-_ITEM = TypeAdapter(models.ItemResource)
-_INPUT_ITEM = TypeAdapter(models.InputItem)
+
+@functools.cache
+def _adapter(name: str) -> TypeAdapter:
+    """Built on first use: building the item unions' validators costs more than the rest of import."""
+    return TypeAdapter(getattr(models, name))
+
 
 USER_KEY_HEADERS = ("x-agent-user-isolation-key", "x-agent-user-id")
 CHAT_KEY_HEADER = "x-agent-chat-isolation-key"
@@ -121,7 +126,8 @@ class ResponseContext:
 
     async def get_input_items(self) -> list[Any]:
         """The request's input items as protocol models (each with its server-assigned id)."""
-        return [_typed((_INPUT_ITEM,), item) for item in self._record.input_items]
+        adapters = (_adapter("InputItem"),)
+        return [_typed(adapters, item) for item in self._record.input_items]
 
     async def get_input_text(self) -> str:
         """All text of the request's user-side messages, one part per line."""
@@ -132,5 +138,6 @@ class ResponseContext:
         if self._history is None:
             raw = await self._records.history(self._record, self._history_limit) if self._records else []
             # History holds both output items (resources) and earlier requests' input items.
-            self._history = [_typed((_ITEM, _INPUT_ITEM), item) for item in raw]
+            adapters = (_adapter("ItemResource"), _adapter("InputItem"))
+            self._history = [_typed(adapters, item) for item in raw]
         return list(self._history)

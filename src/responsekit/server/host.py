@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from responsekit.ids import is_well_formed
+from responsekit.models.request import CreateResponse
 from responsekit.server.context import IsolationContext
 from responsekit.server.create import NullLog, create_response
 from responsekit.server.draining import chain_exit_signals, drain, draining_server
@@ -169,6 +170,9 @@ class ResponsesAgentServerHost(Starlette):
             await self.shutdown()
 
     async def startup(self) -> None:
+        # The models build their validators on first use (a fast `import responsekit`); build the
+        # request's now, so the first request does not pay for it.
+        CreateResponse.model_rebuild()
         await self._ensure_store()
         # Start draining on SIGTERM/SIGINT itself (see server/draining.py).
         chain_exit_signals(self.begin_shutdown)
