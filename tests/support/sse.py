@@ -3,7 +3,7 @@
 It is deliberately strict about framing: the runtime promises ``event: <type>`` then
 ``data: <json>`` then a blank line for every event, ``: ...`` comments for keep-alives and one
 ``data: [DONE]`` after the terminal event, so anything else is a failure, not something to tolerate.
-(The conformance suite's own, lenient parser is product code: responsekit.conformance.client.)
+(The conformance suite's own, lenient parser is product code: responsekit.conformance.sse.)
 """
 
 from __future__ import annotations

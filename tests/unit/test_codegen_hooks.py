@@ -14,7 +14,7 @@ from codegen import builders as codegen_builders
 from codegen import spec_check, spec_facts
 from codegen.builders import BuilderConfigError, render_builders
 from responsekit.streaming import _generated_builders as gen
-from responsekit.streaming import builders as hand_builders
+from responsekit.streaming import item_builders, output_item_builder, part_builders
 from responsekit.streaming import stream as hand_stream
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,8 @@ def hooks_by_mixin(source: str) -> dict[str, set[str]]:
 
 def concrete_builders() -> list[type]:
     """The hand-written builder classes (the generated mixins are private, named ``_...Events``)."""
-    modules = (hand_builders, hand_stream)
+    # builders.py re-exports these; the classes are defined in the three modules below
+    modules = (output_item_builder, part_builders, item_builders, hand_stream)
     return [
         c
         for mod in modules

@@ -25,76 +25,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from responsekit.conformance.event_types import (
+    CONTENT_PART_EVENTS,
+    DELTAS,
+    DONES,
+    ITEM_FIELD,
+    RESPONSE_LEVEL,
+    SUMMARY_PART_EVENTS,
+    TERMINAL_STATUS,
+    TERMINAL_TYPES,
+)
+from responsekit.conformance.evidence import Violation, _short, first_difference, timeline
+
 __all__ = ["Violation", "validate", "TERMINAL_TYPES", "RULES", "timeline", "first_difference"]
 
 RULES = ("sequence", "lifecycle", "bracketing", "deltas", "terminal", "output", "ids")
-TERMINAL_TYPES = frozenset({"response.completed", "response.failed", "response.incomplete"})
-# Terminal event type -> the response statuses it may carry (a cancelled response ends with
-# response.failed: the protocol has no response.cancelled event).
-TERMINAL_STATUS = {
-    "response.completed": {"completed"},
-    "response.incomplete": {"incomplete"},
-    "response.failed": {"failed", "cancelled"},
-}
-RESPONSE_LEVEL = (
-    frozenset({"response.created", "response.queued", "response.in_progress", "error"}) | TERMINAL_TYPES
-)
-
-# delta type -> (done type, field of the done event, sub-index field or None)
-DELTAS = {
-    "response.output_text.delta": ("response.output_text.done", "text", "content_index"),
-    "response.refusal.delta": ("response.refusal.done", "refusal", "content_index"),
-    "response.reasoning_text.delta": ("response.reasoning_text.done", "text", "content_index"),
-    "response.reasoning_summary_text.delta": (
-        "response.reasoning_summary_text.done",
-        "text",
-        "summary_index",
-    ),
-    "response.function_call_arguments.delta": ("response.function_call_arguments.done", "arguments", None),
-    "response.mcp_call_arguments.delta": ("response.mcp_call_arguments.done", "arguments", None),
-    "response.custom_tool_call_input.delta": ("response.custom_tool_call_input.done", "input", None),
-    "response.code_interpreter_call_code.delta": ("response.code_interpreter_call_code.done", "code", None),
-}
-DONES = {done: (delta, fld, sub) for delta, (done, fld, sub) in DELTAS.items()}
-# Fields of a finished item that hold the value of its item-level (sub-index None) text stream.
-ITEM_FIELD = {
-    "response.function_call_arguments.done": "arguments",
-    "response.mcp_call_arguments.done": "arguments",
-    "response.custom_tool_call_input.done": "input",
-    "response.code_interpreter_call_code.done": "code",
-}
-# Part-level events that must fall inside an open content part / summary part.
-CONTENT_PART_EVENTS = {
-    "response.output_text.delta",
-    "response.output_text.done",
-    "response.output_text.annotation.added",
-    "response.refusal.delta",
-    "response.refusal.done",
-    "response.reasoning_text.delta",
-    "response.reasoning_text.done",
-}
-SUMMARY_PART_EVENTS = {"response.reasoning_summary_text.delta", "response.reasoning_summary_text.done"}
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    index: int  # position of the offending event in the list
-    sequence_number: Any  # as seen on that event
-    event_type: str
-    message: str  # expected vs seen, in words
-
-    def __str__(self) -> str:
-        return f"[{self.rule}] #{self.sequence_number} {self.event_type}: {self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "index": self.index,
-            "sequence_number": self.sequence_number,
-            "event_type": self.event_type,
-            "message": self.message,
-        }
 
 
 @dataclass
@@ -438,82 +383,5 @@ def validate(
     return _Validator(events, first_sequence_number, complete).run()
 
 
-def _strip_nulls(value: Any) -> Any:
-    # null and absent mean the same on the wire; a server may write either.
-    if isinstance(value, Mapping):
-        return {k: _strip_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_strip_nulls(v) for v in value]
-    return value
-
-
-def first_difference(expected: Any, seen: Any, path: str = "") -> str | None:
-    """The path of the first difference between two JSON values (nulls equal absent keys), or None."""
-    expected, seen = _strip_nulls(expected), _strip_nulls(seen)
-    if isinstance(expected, Mapping) and isinstance(seen, Mapping):
-        for key in list(expected) + [k for k in seen if k not in expected]:
-            if key not in seen or key not in expected:
-                where = "missing" if key not in seen else "unexpected"
-                return f"{path}.{key} ({where})"
-            diff = first_difference(expected[key], seen[key], f"{path}.{key}")
-            if diff:
-                return diff
-        return None
-    if isinstance(expected, list) and isinstance(seen, list):
-        if len(expected) != len(seen):
-            return f"{path or '.'} (length {len(expected)} vs {len(seen)})"
-        for n, (a, b) in enumerate(zip(expected, seen, strict=True)):
-            diff = first_difference(a, b, f"{path}[{n}]")
-            if diff:
-                return diff
-        return None
-    if expected != seen:
-        return f"{path or '.'} ({_short(expected)} vs {_short(seen)})"
-    return None
-
-
-def timeline(
-    events: Sequence[Mapping[str, Any]], index: int | None = None, radius: int = 6
-) -> list[dict[str, Any]]:
-    """Compact rows of the events around ``index`` (all of them when index is None and few)."""
-    if index is None:
-        lo, hi = 0, min(len(events), 2 * radius + 1)
-    else:
-        lo, hi = max(0, index - radius), min(len(events), index + radius + 1)
-    rows = []
-    for n in range(lo, hi):
-        ev = events[n]
-        rows.append(
-            {
-                "index": n,
-                "sequence_number": ev.get("sequence_number"),
-                "type": ev.get("type"),
-                "detail": _detail(ev),
-                "offending": n == index,
-            }
-        )
-    return rows
-
-
-def _detail(ev: Mapping[str, Any]) -> str:
-    bits = []
-    for key in ("output_index", "content_index", "summary_index", "item_id"):
-        if key in ev:
-            bits.append(f"{key}={ev[key]}")
-    for key in ("delta", "text", "arguments"):
-        if isinstance(ev.get(key), str):
-            bits.append(f"{key}={_short(ev[key])}")
-    if isinstance(ev.get("item"), Mapping):
-        bits.append(f"item={ev['item'].get('type')}:{ev['item'].get('id')}")
-    if isinstance(ev.get("response"), Mapping):
-        bits.append(f"status={ev['response'].get('status')}")
-    return " ".join(bits)
-
-
 def _is_index(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
