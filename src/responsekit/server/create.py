@@ -145,7 +145,6 @@ async def create_response(
         record=record,
         records=store.records if stored else None,
         log=log,
-        default_model=options.default_model,
         cancellation_signal=asyncio.Event(),
         cancellation_grace_seconds=options.cancellation_grace_period_seconds,
     )

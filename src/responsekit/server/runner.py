@@ -74,7 +74,6 @@ class ResponseRun:
         record: ResponseRecord,
         records: RecordStore | None,
         log: EventLog,
-        default_model: str | None,
         cancellation_signal: asyncio.Event,
         cancellation_grace_seconds: float = 0.0,
     ) -> None:
@@ -86,7 +85,6 @@ class ResponseRun:
         self._handler = handler
         self._records = records
         self._log = log
-        self._default_model = default_model
         # The server's initial snapshot (what a background create already answered): the stream
         # delivering this response adopts its creation time and model (see ResponseEventStream.adopt).
         self._template = dict(record.snapshot)

@@ -63,8 +63,7 @@ def _not_json(constant: str) -> Any:
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    if body.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark: allowed, and meaningless
-        body = body[3:]
+    """The body as a JSON object (a leading byte order mark, if any, already stripped)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -360,6 +359,8 @@ KNOWN_REQUEST_FIELDS = frozenset(
 
 
 def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) -> CreateResponse:
+    # A UTF-8 byte order mark is allowed, and meaningless: drop it once, for both parsers.
+    body = body.removeprefix(b"\xef\xbb\xbf")
     data = parse_json_object(body)
     if reject_unknown_fields:
         unknown = sorted(set(data) - KNOWN_REQUEST_FIELDS)
@@ -370,7 +371,7 @@ def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) ->
                 code="unknown_parameter",
             )
     dropped, wide = _check_numbers(data)
-    if _check_item_types(data) or dropped or body.startswith(b"\xef\xbb\xbf"):
+    if _check_item_types(data) or dropped:
         body = json.dumps(data).encode()
     for attempt in range(3):
         try:
