@@ -20,7 +20,7 @@ from responsekit.store.redis.batcher import Batcher
 from responsekit.store.redis.records import record_from
 from responsekit.store.redis.wire import Keys, ms
 from responsekit.streaming.events import encode_json, sse_frame
-from responsekit.streaming.terminal import FAILURE_MESSAGES, TERMINAL_EVENT_TYPE_BY_STATUS, terminal_snapshot
+from responsekit.streaming.terminal import TERMINAL_EVENT_TYPE_BY_STATUS, runtime_terminal_snapshot
 
 logger = logging.getLogger("responsekit")
 
@@ -149,11 +149,9 @@ class Leases:
                     snapshot = record.snapshot
                     event_type = TERMINAL_EVENT_TYPE_BY_STATUS.get(snapshot.get("status"), "response.failed")
                 else:
-                    snapshot = terminal_snapshot(
-                        record.snapshot if record is not None else {"id": rid},
-                        "failed",
-                        code="server_error",
-                        message=FAILURE_MESSAGES["lost"],
+                    # the same "worker lost" snapshot a run that learns it lost its lease reports
+                    snapshot = runtime_terminal_snapshot(
+                        record.snapshot if record is not None else {"id": rid}, "lost"
                     )
                     event_type = "response.failed"
                 payload = {"type": event_type, "response": snapshot, "sequence_number": seq}
