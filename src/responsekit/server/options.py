@@ -43,15 +43,36 @@ class ResponsesServerOptions:
     #: Unknown top-level request fields are ignored by default (a newer client may send fields this
     #: server's protocol version lacks); True answers them with 400 ``unknown_parameter``.
     reject_unknown_fields: bool = False
+    #: A WebSocket connection on ``GET /responses`` ends after this many seconds with the error
+    #: code ``websocket_connection_limit_reached`` (the client opens a new one).
+    websocket_max_age_seconds: float = 3600.0
+    #: Seconds between the server's pings on an idle WebSocket (intermediaries keep it open).
+    websocket_ping_interval_seconds: float = 20.0
+    #: Key of the default compaction's authenticated encryption (any string; every replica must
+    #: share it). Defaults to the RESPONSEKIT_COMPACTION_KEY environment variable, else a random key
+    #: made at startup (compaction items then stay valid only on this process).
+    compaction_key: str | None = None
+    #: A conversation (and its items) stays this many seconds after its last change.
+    conversation_retention_seconds: float = 30 * 24 * 3600.0
+    #: A create naming a conversation never created through ``POST /conversations`` makes it on
+    #: first use (a gateway may own conversation ids); True answers 404 instead.
+    conversations_must_exist: bool = False
 
     def __post_init__(self) -> None:
         if self.store_url is None:
             self.store_url = os.environ.get("RESPONSEKIT_STORE") or None
+        if self.compaction_key is None:
+            self.compaction_key = os.environ.get("RESPONSEKIT_COMPACTION_KEY") or None
+        if self.compaction_key is not None and not (isinstance(self.compaction_key, str) and self.compaction_key):
+            raise ValueError("ResponsesServerOptions.compaction_key must be a non-empty string")
         positive = (
             "sse_keep_alive_interval_seconds",
             "response_retention_seconds",
             "event_log_retention_seconds",
             "lease_seconds",
+            "websocket_max_age_seconds",
+            "websocket_ping_interval_seconds",
+            "conversation_retention_seconds",
         )
         for name in positive:
             _number(name, getattr(self, name), minimum=0, inclusive=False)
@@ -64,10 +85,9 @@ class ResponsesServerOptions:
             minimum=0,
             inclusive=True,
         )
-        if not isinstance(self.reject_unknown_fields, bool):
-            raise ValueError(
-                f"ResponsesServerOptions.reject_unknown_fields must be a bool, got {self.reject_unknown_fields!r}"
-            )
+        for name in ("reject_unknown_fields", "conversations_must_exist"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"ResponsesServerOptions.{name} must be a bool, got {getattr(self, name)!r}")
         for name in ("default_fetch_history_count",):
             _integer(name, getattr(self, name), minimum=0)
         for name in ("max_stored_responses", "max_stored_bytes", "max_request_body_bytes"):
@@ -91,7 +111,11 @@ class ResponsesServerOptions:
             )
 
     def describe(self) -> dict[str, object]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Every option's value, secrets masked (safe to log)."""
+        described: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        if described["compaction_key"] is not None:
+            described["compaction_key"] = "***"
+        return described
 
 
 def _number(name: str, value: object, *, minimum: float, inclusive: bool) -> None:

@@ -8,6 +8,8 @@ The runtime only talks to these protocols, so a response runs the same way on on
 - **event log**: each response's SSE frames in sequence order; readers replay from a cursor, then
   tail live frames until the log is closed (the terminal event was appended).
 - **cancel signal**: ask the replica that runs a response's handler to cancel it.
+- **conversations**: conversation objects and their items (the Conversations API), scoped like
+  responses: a conversation belongs to (owner, chat key, id).
 
 The ``Store`` ties the three together and declares what the runtime asks of the whole: start and
 close it, ask whether it answers (``healthy``), and create a response's record together with its
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 TERMINAL_STATUSES = frozenset({"completed", "failed", "incomplete", "cancelled"})
 
@@ -131,6 +133,82 @@ class CancelSignals(Protocol):
     async def request(self, response_id: str) -> None: ...
 
 
+class ConversationKey(NamedTuple):
+    """A conversation is named by its id within an isolation scope: the same id under another user
+    key (or chat key, or none) is another conversation."""
+
+    owner: str | None
+    chat_key: str | None
+    conversation_id: str
+
+
+@dataclass(slots=True)
+class ConversationRecord:
+    """A conversation object (its items are kept apart, in order)."""
+
+    key: ConversationKey
+    created_at: int
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def conversation_id(self) -> str:
+        return self.key.conversation_id
+
+    def resource(self) -> dict[str, Any]:
+        """The conversation as the API returns it."""
+        return {
+            "id": self.key.conversation_id,
+            "object": "conversation",
+            "created_at": self.created_at,
+            "metadata": dict(self.metadata),
+        }
+
+
+class CursorNotFound(KeyError):
+    """A list's ``after`` cursor names no item of the conversation."""
+
+
+@runtime_checkable
+class ConversationStore(Protocol):
+    """Conversations and their items, in the order they were added.
+
+    Every item has a string ``id``, unique within its conversation: an item whose id the conversation
+    already holds is not added again. Missing conversations are ``None``/``False``, never errors.
+    """
+
+    async def create(self, conversation: ConversationRecord, items: list[dict[str, Any]]) -> None:
+        """Store a new conversation with its first items."""
+
+    async def get(self, key: ConversationKey) -> ConversationRecord | None: ...
+
+    async def ensure(self, key: ConversationKey, created_at: int) -> ConversationRecord:
+        """The conversation, created empty (no metadata) if it does not exist yet."""
+
+    async def update_metadata(
+        self, key: ConversationKey, metadata: dict[str, str]
+    ) -> ConversationRecord | None:
+        """Replace the metadata; None if the conversation does not exist."""
+
+    async def delete(self, key: ConversationKey) -> bool:
+        """Delete the conversation and its items; False if it did not exist."""
+
+    async def append(self, key: ConversationKey, items: list[dict[str, Any]]) -> bool:
+        """Add items at the end; False (nothing added) if the conversation does not exist."""
+
+    async def list_items(
+        self, key: ConversationKey, *, after: str | None, limit: int, order: str
+    ) -> tuple[list[dict[str, Any]], bool] | None:
+        """One page (``order`` "asc" or "desc", items after the ``after`` id in that order) and
+        whether more follow; None if the conversation does not exist. Raises ``CursorNotFound``."""
+
+    async def get_item(self, key: ConversationKey, item_id: str) -> dict[str, Any] | None: ...
+
+    async def delete_item(self, key: ConversationKey, item_id: str) -> bool: ...
+
+    async def recent_items(self, key: ConversationKey, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` items, oldest first (a handler's history); [] if none."""
+
+
 @dataclass
 class Store:
     """A store is its three parts, started before the first request and closed after the last.
@@ -143,6 +221,7 @@ class Store:
     events: EventLog
     cancels: CancelSignals
     name: str = "memory"
+    conversations: ConversationStore | None = None  # TODO(issue 11): required once both stores have one
 
     async def start(self) -> None:
         """Start what the store runs in the background (connections, leases, subscriptions)."""
