@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,21 @@ from responsekit.server.errors import ApiError, bad_request
 from responsekit.server.inputs import input_text
 
 if TYPE_CHECKING:
-    from responsekit.store.protocols import RecordStore, ResponseRecord
+    from responsekit.store.protocols import ResponseRecord
+
+#: Loads a response's history: the newest ``limit`` raw items, oldest first (see server/create.py).
+HistoryLoader = Callable[[int], Awaitable[list[dict[str, Any]]]]
+#: Turns stored items into what a handler reads (e.g. opens sealed compaction items).
+ItemExpander = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+async def _no_history(limit: int) -> list[dict[str, Any]]:
+    return []
+
+
+def _as_stored(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return items
+
 
 logger = logging.getLogger("responsekit")
 
@@ -101,20 +115,25 @@ class ResponseContext:
         response_id: str,
         request: models.CreateResponse,
         record: ResponseRecord,
-        records: RecordStore | None,
         isolation: IsolationContext,
         client_headers: dict[str, str],
         query_parameters: dict[str, str],
         history_limit: int,
         shutdown_requested: Callable[[], bool],
+        load_history: HistoryLoader = _no_history,
+        expand_items: ItemExpander = _as_stored,
+        transport: str = "http",
     ) -> None:
         self.response_id = response_id
         self.request = request
         self.isolation = isolation
         self.client_headers = client_headers
         self.query_parameters = query_parameters
+        #: How the request arrived: "http" (JSON, SSE or background) or "websocket".
+        self.transport = transport
         self._record = record
-        self._records = records
+        self._load_history = load_history
+        self._expand = expand_items
         self._history_limit = history_limit
         self._shutdown_requested = shutdown_requested
         self._history: list[Any] | None = None
@@ -127,16 +146,16 @@ class ResponseContext:
     async def get_input_items(self) -> list[Any]:
         """The request's input items as protocol models (each with its server-assigned id)."""
         adapters = (_adapter("InputItem"),)
-        return [_typed(adapters, item) for item in self._record.input_items]
+        return [_typed(adapters, item) for item in self._expand(self._record.input_items)]
 
     async def get_input_text(self) -> str:
         """All text of the request's user-side messages, one part per line."""
-        return input_text(self._record.input_items)
+        return input_text(self._expand(self._record.input_items))
 
     async def get_history(self) -> list[Any]:
         """Items of the ``previous_response_id`` chain or of the conversation, oldest first."""
         if self._history is None:
-            raw = await self._records.history(self._record, self._history_limit) if self._records else []
+            raw = self._expand(await self._load_history(self._history_limit)) if self._history_limit else []
             # History holds both output items (resources) and earlier requests' input items.
             adapters = (_adapter("ItemResource"), _adapter("InputItem"))
             self._history = [_typed(adapters, item) for item in raw]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from responsekit.ids import is_well_formed, new_id
-from responsekit.server.context import IsolationContext, ResponseContext
+from responsekit.server.context import HistoryLoader, IsolationContext, ResponseContext
 from responsekit.server.errors import bad_request
 from responsekit.server.inputs import normalize_input
 from responsekit.server.runner import ResponseRun
@@ -77,6 +77,15 @@ async def _check_previous(store: Store, previous_id: str | None, owner: str | No
         )
 
 
+def _history_loader(store: Store, record: ResponseRecord) -> HistoryLoader:
+    """Where the handler's history comes from: the conversation's items or the previous chain."""
+
+    async def load(limit: int) -> list[dict[str, Any]]:
+        return await store.records.history(record, limit)
+
+    return load
+
+
 async def create_response(
     create: CreateResponse,
     *,
@@ -127,7 +136,6 @@ async def create_response(
         response_id=response_id,
         request=create,
         record=record,
-        records=store.records,
         isolation=isolation,
         client_headers={
             k.decode("latin-1"): v.decode("latin-1")
@@ -137,6 +145,7 @@ async def create_response(
         query_parameters=query_parameters,
         history_limit=options.default_fetch_history_count,
         shutdown_requested=shutdown_requested,
+        load_history=_history_loader(store, record),
     )
     run = ResponseRun(
         handler=handler,

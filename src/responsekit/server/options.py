@@ -63,7 +63,9 @@ class ResponsesServerOptions:
             self.store_url = os.environ.get("RESPONSEKIT_STORE") or None
         if self.compaction_key is None:
             self.compaction_key = os.environ.get("RESPONSEKIT_COMPACTION_KEY") or None
-        if self.compaction_key is not None and not (isinstance(self.compaction_key, str) and self.compaction_key):
+        if self.compaction_key is not None and not (
+            isinstance(self.compaction_key, str) and self.compaction_key
+        ):
             raise ValueError("ResponsesServerOptions.compaction_key must be a non-empty string")
         positive = (
             "sse_keep_alive_interval_seconds",

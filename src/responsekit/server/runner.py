@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from responsekit.server.handler import open_handler
@@ -76,6 +77,7 @@ class ResponseRun:
         log: EventLog,
         cancellation_signal: asyncio.Event,
         cancellation_grace_seconds: float = 0.0,
+        on_terminal: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.response_id = record.response_id
         self.record = record
@@ -85,6 +87,7 @@ class ResponseRun:
         self._handler = handler
         self._records = records
         self._log = log
+        self._on_terminal = on_terminal
         # The server's initial snapshot (what a background create already answered): the stream
         # delivering this response adopts its creation time and model (see ResponseEventStream.adopt).
         self._template = dict(record.snapshot)
@@ -309,6 +312,8 @@ class ResponseRun:
                 won = await self._records.finish(self.response_id, snapshot)
             if won:
                 self.final_snapshot = snapshot
+                if self._on_terminal is not None:  # before the terminal event: its readers see the effect
+                    await self._after_terminal(snapshot)
                 await self._log.append(self.response_id, [entry], close=True)
             else:
                 # Someone else (a delete, or a replica that declared this worker lost) ended it.
@@ -322,6 +327,14 @@ class ResponseRun:
         if self._records is not None and event.type in CHECKPOINTS:
             await self._records.save_snapshot(self.response_id, event.stream.snapshot)
         return False
+
+    async def _after_terminal(self, snapshot: dict[str, Any]) -> None:
+        """The create path's follow-up of a terminal state (e.g. appending to a conversation); its
+        failure is logged, never turned into a second terminal state."""
+        try:
+            await self._on_terminal(snapshot)
+        except Exception:
+            logger.exception("response %s: the follow-up of its terminal state failed", self.response_id)
 
     async def _close(self, failure: str | None) -> None:
         """End the response on the handler's behalf: close open items, then the terminal event."""
