@@ -5,6 +5,7 @@ import secrets
 
 PREFIXES = {
     "response": "resp",
+    "conversation": "conv",
     "message": "msg",
     "function_call": "fc",
     "function_call_output": "fco",
