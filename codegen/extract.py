@@ -1,7 +1,7 @@
 """Extract the Responses protocol from an upstream OpenAPI file into spec/openapi.json.
 
-Keeps the GA ``/responses*`` operations and every component schema reachable from them, drops the
-upstream's prose (descriptions, examples, docs metadata), then applies ``spec/overlay.yaml``.
+Keeps the GA operations of the protocol (``/responses*`` and ``/conversations*``) and every component
+schema reachable from them, drops the upstream's prose (descriptions, examples, docs metadata), then applies ``spec/overlay.yaml``.
 Output is deterministic: the same inputs give the same bytes.
 """
 
@@ -40,9 +40,13 @@ PROSE_KEYS = {
 }
 
 
-def is_responses_path(path: str) -> bool:
-    """GA operations only: the beta mirror paths carry a query string in their key."""
-    return (path == "/responses" or path.startswith("/responses/")) and "?" not in path
+#: The protocol's resources: responses (with compaction and input tokens) and conversations.
+PROTOCOL_ROOTS = ("/responses", "/conversations")
+
+
+def is_protocol_path(path: str) -> bool:
+    """A GA path of the protocol; the beta mirror paths carry a query string in their key."""
+    return "?" not in path and any(path == root or path.startswith(root + "/") for root in PROTOCOL_ROOTS)
 
 
 # Mappings whose keys are names (a property called "title" is data, not prose).
@@ -108,10 +112,8 @@ def reachable_components(upstream: dict, roots) -> dict[str, dict[str, object]]:
 
 
 def extract(upstream: dict) -> dict:
-    paths = {p: v for p, v in upstream["paths"].items() if is_responses_path(p)}
+    paths = {p: v for p, v in upstream["paths"].items() if is_protocol_path(p)}
     components = reachable_components(upstream, paths)
-    # The stream-event union is named by the create operation's event-stream body; make sure
-    # every member is kept even if an upstream revision stops referencing some of them elsewhere.
     spec = {
         "openapi": "3.1.0",
         "info": {"title": "Responses protocol (responsekit)", "version": upstream["info"]["version"]},

@@ -3,7 +3,8 @@
     python -m codegen.spec_check --upstream PATH     # `make spec-check UPSTREAM=PATH`
 
 Compares the upstream's Responses protocol (as ``codegen.extract`` sees it: the GA ``/responses*``
-operations and every component reachable from them) with the committed spec and lists, by kind:
+and ``/conversations*`` operations and every component reachable from them) with the committed spec
+and lists, by kind:
 operations, components (schemas and the rest), stream event types (members of
 ``ResponseStreamEvent``) and properties of schemas both sides have. Exit 0 when nothing is missing,
 1 otherwise, so a protocol change upstream is visible before anyone regenerates the spec.

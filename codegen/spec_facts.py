@@ -26,6 +26,13 @@ ENUMS = {
     "ERROR_CODES": ("ResponseErrorCode", ()),
     "INCOMPLETE_REASONS": ("Response", ("incomplete_details", "reason")),
 }
+#: Generated constant -> (schema, property path) of a union of typed objects: the constant maps each
+#: member's `type` value to the defaults the schema gives its other properties (what the response
+#: states for a setting the request left out).
+UNION_DEFAULTS = {
+    "TOOL_DEFAULTS": ("Tool", ()),
+    "NAMESPACE_TOOL_DEFAULTS": ("NamespaceToolParam", ("tools", "items")),
+}
 _DOCS = {
     "EVENT_TYPES": "Every stream event type of the spec (members of ``ResponseStreamEvent``).",
     "INPUT_ITEM_TYPES": "The `type` values of the ``InputItem`` union (what a request's input may hold).",
@@ -34,6 +41,8 @@ _DOCS = {
     "INCLUDE_VALUES": "The values of ``IncludeEnum`` (the `include` query and request field).",
     "ERROR_CODES": "The values of ``ResponseErrorCode`` (a failed response's ``error.code``).",
     "INCOMPLETE_REASONS": "The values of ``Response.incomplete_details.reason``.",
+    "TOOL_DEFAULTS": "Tool type -> the defaults of its ``Tool`` member (an echoed tool states them).",
+    "NAMESPACE_TOOL_DEFAULTS": "The same for the tools inside a ``namespace`` tool.",
 }
 
 
@@ -140,13 +149,59 @@ def _enum(spec: dict, schema: dict) -> list[str] | None:
     return None
 
 
-def constants(spec: dict) -> dict[str, list[str]]:
-    """Each generated constant's values, sorted."""
-    out = {"EVENT_TYPES": sorted(event_types(spec, strict=True))}
+_NO_DEFAULT = object()
+
+
+def _default(spec: dict, schema: dict) -> Any:
+    """The default a property's schema gives: its own, its ``$ref`` target's, or that of one of its
+    ``anyOf`` / ``oneOf`` options (``{"anyOf": [{"type": "boolean", "default": true}, {"type": "null"}]}``);
+    never one of a nested property's. ``_NO_DEFAULT`` when there is none."""
+    if "default" in schema:
+        return schema["default"]
+    if "$ref" in schema:
+        return _default(spec, resolve(spec, schema)[1])
+    for key in ("anyOf", "oneOf"):
+        for option in schema.get(key, []):
+            value = _default(spec, option)
+            if value is not _NO_DEFAULT:
+                return value
+    return _NO_DEFAULT
+
+
+def union_defaults(spec: dict, schema_name: str, path: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """`type` value -> {property: default} for each member of the union at ``path`` inside the schema
+    (``items`` steps into an array's items): the defaults the schema gives each member's properties
+    other than `type`. Members without any are left out."""
+    _, schema = resolve(spec, {"$ref": f"#/components/schemas/{schema_name}"})
+    for step in path:
+        schema = schema["items"] if step == "items" else _property(spec, schema, step)
+        if schema is None:
+            raise KeyError(f"{schema_name}: no property {'.'.join(path)}")
+        _, schema = resolve(spec, schema)
+    out: dict[str, dict[str, Any]] = {}
+    for member in schema.get("anyOf") or schema.get("oneOf") or []:
+        _, member = resolve(spec, member)
+        properties = member.get("properties", {})
+        defaults = {}
+        for name, prop in sorted(properties.items()):
+            value = _default(spec, prop) if name != "type" else _NO_DEFAULT
+            if value is not _NO_DEFAULT:
+                defaults[name] = value
+        if defaults:
+            for type_value in _strings(properties.get("type", {})):
+                out[type_value] = defaults
+    return dict(sorted(out.items()))
+
+
+def constants(spec: dict) -> dict[str, Any]:
+    """Each generated constant's values: sorted lists of strings, or (``UNION_DEFAULTS``) mappings."""
+    out: dict[str, Any] = {"EVENT_TYPES": sorted(event_types(spec, strict=True))}
     for constant, union in UNION_TYPES.items():
         out[constant] = sorted(union_type_values(spec, union))
     for constant, (schema, path) in ENUMS.items():
         out[constant] = sorted(set(enum_values(spec, schema, path)))
+    for constant, (schema, path) in UNION_DEFAULTS.items():
+        out[constant] = union_defaults(spec, schema, path)
     return out
 
 
@@ -161,11 +216,18 @@ def render_constants(spec_bytes: bytes) -> str:
         "",
         "from __future__ import annotations",
         "",
+        "from typing import Any",
+        "",
     ]
     values = constants(json.loads(spec_bytes))
     lines.append("__all__ = [" + ", ".join(json.dumps(name) for name in sorted(values)) + "]")
     for name, items in values.items():
-        lines += ["", f"#: {_DOCS[name]}", f"{name}: frozenset[str] = frozenset(", "    {"]
+        lines += ["", f"#: {_DOCS[name]}"]
+        if isinstance(items, dict):
+            # JSON values as Python literals (the formatter normalises the quotes).
+            lines.append(f"{name}: dict[str, dict[str, Any]] = {items!r}")
+            continue
+        lines += [f"{name}: frozenset[str] = frozenset(", "    {"]
         lines += [f"        {json.dumps(item)}," for item in items]
         lines += ["    }", ")"]
     return "\n".join(lines) + "\n"

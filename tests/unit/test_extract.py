@@ -23,6 +23,10 @@ GA_PATHS = {
     "/responses/{response_id}/input_items",
     "/responses/input_tokens",
     "/responses/compact",
+    "/conversations",
+    "/conversations/{conversation_id}",
+    "/conversations/{conversation_id}/items",
+    "/conversations/{conversation_id}/items/{item_id}",
 }
 OPERATIONS = {
     ("post", "/responses"),
@@ -32,15 +36,27 @@ OPERATIONS = {
     ("get", "/responses/{response_id}/input_items"),
     ("post", "/responses/input_tokens"),
     ("post", "/responses/compact"),
+    ("post", "/conversations"),
+    ("get", "/conversations/{conversation_id}"),
+    ("post", "/conversations/{conversation_id}"),
+    ("delete", "/conversations/{conversation_id}"),
+    ("post", "/conversations/{conversation_id}/items"),
+    ("get", "/conversations/{conversation_id}/items"),
+    ("get", "/conversations/{conversation_id}/items/{item_id}"),
+    ("delete", "/conversations/{conversation_id}/items/{item_id}"),
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # Schemas the overlay adds (everything else in spec/ comes from upstream).
 OVERLAY_SCHEMAS = {
     "AgentReference",
+    "ConversationInputItems",
+    "CreateConversationItemsBody",
     "DeletedResponse",
     "ErrorEventDetails",
     "MetadataMap",
     "ResponseCompactionCompactingEvent",
+    "ResponsesWebSocketCreate",
+    "ResponsesWebSocketError",
     "StructuredOutputsItem",
 }
 
@@ -96,31 +112,53 @@ def all_refs(node, found=None) -> set[str]:
 
 
 # ------------------------------------------------------------------------------------------- extraction
-def test_keeps_exactly_the_ga_responses_paths(upstream, extracted, spec):
+def test_keeps_exactly_the_ga_protocol_paths(upstream, extracted, spec):
     assert any("?" in p for p in upstream["paths"] if p.startswith("/responses")), "upstream has beta mirrors"
     assert set(extracted["paths"]) == GA_PATHS
     assert set(spec["paths"]) == GA_PATHS
 
 
-def test_keeps_the_seven_operations(extracted, spec):
+def test_keeps_the_fifteen_operations(extracted, spec):
+    assert len(OPERATIONS) == 15
     assert operations_of(extracted) == OPERATIONS
     assert operations_of(spec) == OPERATIONS
 
 
-def test_is_responses_path():
-    assert ex.is_responses_path("/responses")
-    assert ex.is_responses_path("/responses/{response_id}/cancel")
-    assert not ex.is_responses_path("/responses?beta=true")
-    assert not ex.is_responses_path("/responsesX")
-    assert not ex.is_responses_path("/chat/completions")
+def test_is_protocol_path():
+    assert ex.is_protocol_path("/responses")
+    assert ex.is_protocol_path("/responses/{response_id}/cancel")
+    assert ex.is_protocol_path("/conversations")
+    assert ex.is_protocol_path("/conversations/{conversation_id}/items/{item_id}")
+    assert not ex.is_protocol_path("/responses?beta=true")
+    assert not ex.is_protocol_path("/responsesX")
+    assert not ex.is_protocol_path("/conversationsX")
+    assert not ex.is_protocol_path("/chat/completions")
+    assert not ex.is_protocol_path("/realtime/conversations")
 
 
 def test_keeps_every_reachable_schema_and_nothing_else(upstream, extracted, spec):
     ga_paths = {p: v for p, v in upstream["paths"].items() if p in GA_PATHS}
     expected = reachable_schema_names(upstream, ga_paths)
-    assert len(expected) == 333  # the count the reference README states
+    assert len(expected) == 339  # 333 of /responses*, 6 more of /conversations*
     assert set(extracted["components"]["schemas"]) == expected
     assert set(spec["components"]["schemas"]) == expected | OVERLAY_SCHEMAS
+
+
+def test_the_conversation_schemas_are_kept(extracted):
+    schemas = extracted["components"]["schemas"]
+    for name in (
+        "ConversationResource",
+        "CreateConversationBody",
+        "UpdateConversationBody",
+        "DeletedConversationResource",
+        "ConversationItemList",
+        "ConversationItem",
+        "CompactResponseMethodPublicBody",
+        "CompactResource",
+        "TokenCountsBody",
+        "TokenCountsResource",
+    ):
+        assert name in schemas, name
 
 
 def test_every_ref_in_the_spec_resolves(spec):

@@ -71,9 +71,13 @@ def test_enum_constants_equal_the_models():
     assert constants.INCOMPLETE_REASONS == literal_strings(detail_model.model_fields["reason"].annotation)
 
 
-def test_every_constant_is_a_non_empty_frozenset_of_strings():
+def test_every_constant_is_a_non_empty_frozenset_of_strings_or_a_defaults_table():
     for name in constants.__all__:
         value = getattr(constants, name)
+        if name.endswith("_DEFAULTS"):  # type value -> {property: default} (tests/unit/test_echo_defaults.py)
+            assert isinstance(value, dict) and value, name
+            assert all(isinstance(v, dict) and v for v in value.values()), name
+            continue
         assert isinstance(value, frozenset) and value, name
         assert all(isinstance(v, str) for v in value), name
 

@@ -66,9 +66,44 @@ def test_reports_each_kind_of_addition(tmp_path, upstream, capsys):
     assert "response.shiny" in err and "note:" in err  # not the pinned file
 
 
+def test_reports_conversation_additions(tmp_path, upstream):
+    doc = copy.deepcopy(upstream)
+    schemas = doc["components"]["schemas"]
+    schemas["ConversationResource"]["properties"]["title"] = {"type": "string"}
+    schemas["ConversationItemList"]["properties"]["next"] = {
+        "$ref": "#/components/schemas/ConversationCursor"
+    }
+    schemas["ConversationCursor"] = {"type": "object", "properties": {"after": {"type": "string"}}}
+    doc["paths"]["/conversations"]["get"] = {"responses": {"200": {"description": "ok"}}}
+    doc["paths"]["/conversations/{conversation_id}/fork"] = {"post": {"responses": {}}}
+    lacking = spec_check.missing(doc, json.loads(SPEC_PATH.read_text()))
+    assert lacking == {
+        "operations": ["GET /conversations", "POST /conversations/{conversation_id}/fork"],
+        "components": ["schemas/ConversationCursor"],
+        "event types": [],
+        "properties": [
+            "schemas/ConversationItemList/properties/next",
+            "schemas/ConversationResource/properties/title",
+        ],
+    }
+
+
+def test_reports_conversation_operations_the_spec_lacks(upstream):
+    spec = json.loads(SPEC_PATH.read_text())
+    del spec["paths"]["/conversations/{conversation_id}/items/{item_id}"]
+    del spec["components"]["schemas"]["DeletedConversationResource"]
+    lacking = spec_check.missing(upstream, spec)
+    assert lacking["operations"] == [
+        "DELETE /conversations/{conversation_id}/items/{item_id}",
+        "GET /conversations/{conversation_id}/items/{item_id}",
+    ]
+    assert lacking["components"] == ["schemas/DeletedConversationResource"]
+
+
 def test_a_smaller_upstream_is_covered(tmp_path, upstream, capsys):
     doc = copy.deepcopy(upstream)
     del doc["paths"]["/responses/compact"]
+    del doc["paths"]["/conversations/{conversation_id}/items"]
     assert spec_check.main(["--upstream", str(write(tmp_path, doc))]) == 0
     assert "spec/ covers" in capsys.readouterr().out
 

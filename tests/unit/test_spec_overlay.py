@@ -188,3 +188,145 @@ def test_requests_accept_unknown_fields():
 def test_output_item_union_members_are_models():
     members = typing.get_args(typing.get_args(models.OutputItem.__value__)[0])  # Annotated[A | B, ...]
     assert all(issubclass(m, pydantic.BaseModel) for m in members)
+
+
+# ------------------------------------------------------------------------------- conversations
+def test_conversation_items_paging_limits(spec):
+    params = {
+        p["name"]: p for p in spec["paths"]["/conversations/{conversation_id}/items"]["get"]["parameters"]
+    }
+    assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+    assert params["order"]["schema"] == {"type": "string", "enum": ["asc", "desc"], "default": "desc"}
+    assert params["after"]["schema"] == {"type": "string"}
+    assert params["include"]["schema"]["items"] == {"$ref": "#/components/schemas/IncludeEnum"}
+
+
+def test_conversation_items_body_is_named_and_bounded(spec):
+    body = spec["paths"]["/conversations/{conversation_id}/items"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CreateConversationItemsBody"
+    }
+    item = {"type": "message", "role": "user", "content": "hi"}
+    assert len(models.CreateConversationItemsBody.model_validate({"items": [item] * 20}).items) == 20
+    for body in ({"items": [item] * 21}, {}):
+        with pytest.raises(pydantic.ValidationError):
+            models.CreateConversationItemsBody.model_validate(body)
+    assert len(models.CreateConversationBody.model_validate({"items": [item] * 20}).items) == 20
+    with pytest.raises(pydantic.ValidationError):
+        models.CreateConversationBody.model_validate({"items": [item] * 21})
+    assert models.CreateConversationBody.model_validate({}).items is None
+
+
+def test_conversation_objects_agree_with_the_openai_models():
+    from openai.types import conversations as oc
+
+    conversation = {"id": "conv_1", "object": "conversation", "created_at": 1, "metadata": {"k": "v"}}
+    deleted = {"id": "conv_1", "object": "conversation.deleted", "deleted": True}
+    message = {
+        "type": "message",
+        "id": "msg_1",
+        "status": "completed",
+        "role": "user",
+        "content": [{"type": "input_text", "text": "hi"}],
+    }
+    call = {
+        "type": "function_call",
+        "id": "fc_1",
+        "call_id": "c",
+        "name": "f",
+        "arguments": "{}",
+        "status": "completed",
+    }
+    page = {
+        "object": "list",
+        "data": [message, call],
+        "has_more": False,
+        "first_id": "msg_1",
+        "last_id": "fc_1",
+    }
+    for ours, theirs, body in [
+        (models.ConversationResource, oc.Conversation, conversation),
+        (models.DeletedConversationResource, oc.ConversationDeletedResource, deleted),
+        (models.ConversationItemList, oc.ConversationItemList, page),
+    ]:
+        ours.model_validate(body)
+        theirs.model_validate(body)
+    items = models.ConversationItemList.model_validate(page).data
+    assert [type(item).__name__ for item in items] == ["Message", "FunctionToolCallResource"]
+    models.UpdateConversationBody.model_validate({"metadata": {"k": "v"}})
+    with pytest.raises(pydantic.ValidationError):
+        models.UpdateConversationBody.model_validate({"metadata": {f"k{i}": "v" for i in range(17)}})
+
+
+def test_compact_and_input_tokens_bodies_and_resources(spec):
+    compact = spec["paths"]["/responses/compact"]["post"]
+    assert compact["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CompactResponseMethodPublicBody"
+    }
+    with pytest.raises(pydantic.ValidationError):
+        models.CompactResponseMethodPublicBody.model_validate({"input": "hi"})  # model is required
+    models.CompactResponseMethodPublicBody.model_validate({"model": "m", "input": "hi"})
+    models.CompactResource.model_validate(
+        {
+            "id": "cmp_1",
+            "object": "response.compaction",
+            "created_at": 1,
+            "output": [{"type": "compaction", "id": "cmp_item_1", "encrypted_content": "x"}],
+            "usage": {
+                "input_tokens": 1,
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                "output_tokens": 1,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": 2,
+            },
+        }
+    )
+    models.TokenCountsBody.model_validate({"input": "hi", "conversation": "conv_1", "tools": []})
+    assert models.TokenCountsResource.model_validate({"object": "response.input_tokens", "input_tokens": 3})
+
+
+# ------------------------------------------------------------------------------- WebSocket messages
+def test_the_websocket_create_message_is_the_create_body_with_a_type(spec):
+    message = models.ResponsesWebSocketCreate.model_validate(
+        {"type": "response.create", "model": "m", "input": "hi", "store": False}
+    )
+    assert isinstance(message, models.CreateResponse) and message.type == "response.create"
+    with pytest.raises(pydantic.ValidationError):
+        models.ResponsesWebSocketCreate.model_validate({"type": "response.cancel", "model": "m"})
+    # stream, stream_options and background are forbidden by the schema (the server answers them)
+    forbidden = spec["components"]["schemas"]["ResponsesWebSocketCreate"]["allOf"][1]["not"]["anyOf"]
+    assert {name for option in forbidden for name in option["required"]} == {
+        "stream",
+        "stream_options",
+        "background",
+    }
+
+
+def test_the_websocket_error_message_carries_status_and_the_envelope():
+    error = {"type": "invalid_request_error", "code": "x", "message": "m", "param": None}
+    parsed = models.ResponsesWebSocketError.model_validate({"type": "error", "status": 400, "error": error})
+    assert parsed.status == 400 and parsed.error.message == "m"
+    for missing in ("status", "error"):
+        body = {"type": "error", "status": 400, "error": error}
+        del body[missing]
+        with pytest.raises(pydantic.ValidationError):
+            models.ResponsesWebSocketError.model_validate(body)
+    with pytest.raises(pydantic.ValidationError):  # all four envelope keys
+        models.ResponsesWebSocketError.model_validate(
+            {"type": "error", "status": 400, "error": {"type": "t", "message": "m"}}
+        )
+
+
+# ------------------------------------------------------------------------------- echoed settings
+def test_response_has_context_management(spec):
+    props, _ = merged_object(spec, spec["components"]["schemas"]["Response"])
+    assert props["context_management"]["anyOf"][0]["items"] == {
+        "$ref": "#/components/schemas/ContextManagementParam"
+    }
+    assert "context_management" in models.Response.model_fields
+
+
+def test_function_tools_default_to_strict(spec):
+    assert spec["components"]["schemas"]["FunctionTool"]["properties"]["strict"]["default"] is True
+    assert models.FunctionTool.model_validate({"type": "function", "name": "f"}).strict is True
+    assert models.FunctionToolParam.model_validate({"type": "function", "name": "f"}).strict is True

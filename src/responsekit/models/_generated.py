@@ -1,5 +1,5 @@
 # GENERATED FILE: DO NOT EDIT. Protocol models (pydantic v2).
-# Source: spec/openapi.json (sha256 f0b1355546fffc23f8d450a5d13227bb011d4e23ae3577f60e1cbe8a7ce280b5), by `make codegen` (codegen/generate.py).
+# Source: spec/openapi.json (sha256 d24a43b340c1f4b9d5ae16728182dd36869d0b95b8f47dcfb3bedcd33d92db74), by `make codegen` (codegen/generate.py).
 # To change it, edit spec/overlay.yaml, codegen/builders.yaml or codegen/templates/, then
 # run `make codegen`.
 from typing import Annotated, Any, Literal, Optional, Union
@@ -347,6 +347,17 @@ class ConversationParam2(BaseModel):
     id: str
 
 
+class ConversationResource(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+    )
+    id: str
+    object: Literal["conversation"] = "conversation"
+    metadata: Any
+    created_at: int
+
+
 class CoordParam(BaseModel):
     model_config = ConfigDict(
         defer_build=True,
@@ -376,6 +387,16 @@ class CustomTextFormatParam(BaseModel):
         extra="allow",
     )
     type: Literal["text"] = "text"
+
+
+class DeletedConversationResource(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+    )
+    object: Literal["conversation.deleted"] = "conversation.deleted"
+    deleted: bool
+    id: str
 
 
 DetailEnum = TypeAliasType("DetailEnum", Literal["low", "high", "auto", "original"])
@@ -576,7 +597,7 @@ class FunctionTool(BaseModel):
     description: str | None = None
     parameters: dict[str, Any] | None = None
     output_schema: dict[str, Any] | None = None
-    strict: bool | None = None
+    strict: bool | None = True
     defer_loading: bool | None = None
     allowed_callers: list[CallableToolAllowedCaller] | None = None
 
@@ -589,7 +610,7 @@ class FunctionToolParam(BaseModel):
     name: Annotated[str, Field(max_length=128, min_length=1, pattern="^[a-zA-Z0-9_-]+$")]
     description: str | None = None
     parameters: EmptyModelParam | None = None
-    strict: bool | None = None
+    strict: bool | None = True
     type: Literal["function"] = "function"
     output_schema: dict[str, Any] | None = None
     defer_loading: bool | None = None
@@ -2212,6 +2233,16 @@ class StructuredOutputsItem(BaseModel):
     output: Any
 
 
+class ResponsesWebSocketError(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+    )
+    type: Literal["error"] = "error"
+    status: int
+    error: Error
+
+
 Annotation = TypeAliasType(
     "Annotation",
     Annotated[
@@ -2506,6 +2537,7 @@ class FunctionToolCallResource(FunctionToolCall):
     id: str
     status: FunctionCallStatus
     created_by: str | None = None
+    type: Literal["function_call"] = "function_call"
 
 
 class ImageGenTool(BaseModel):
@@ -2978,6 +3010,14 @@ class ToolSearchCallItemParam(BaseModel):
     status: FunctionCallItemStatus | None = None
 
 
+class UpdateConversationBody(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+    )
+    metadata: Metadata
+
+
 class AutoCodeInterpreterToolParam(BaseModel):
     model_config = ConfigDict(
         defer_build=True,
@@ -3406,6 +3446,27 @@ Filters = TypeAliasType(
 )
 
 
+class ConversationItemList(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+    )
+    object: Literal["list"] = "list"
+    data: "list[ConversationItem]"
+    has_more: bool
+    first_id: str
+    last_id: str
+
+
+class CreateConversationBody(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+    )
+    metadata: Metadata | None = None
+    items: 'Optional["ConversationInputItems"]' = None
+
+
 class FileSearchTool(BaseModel):
     model_config = ConfigDict(
         defer_build=True,
@@ -3717,6 +3778,44 @@ class ToolSearchOutput(BaseModel):
     created_by: str | None = None
 
 
+ConversationItem = TypeAliasType(
+    "ConversationItem",
+    Annotated[
+        Union[
+            Message,
+            FunctionToolCallResource,
+            FunctionToolCallOutputResource,
+            FileSearchToolCall,
+            WebSearchToolCall,
+            ImageGenToolCall,
+            ComputerToolCall,
+            ComputerToolCallOutputResource,
+            ToolSearchCall,
+            ToolSearchOutput,
+            AdditionalTools,
+            ReasoningItem,
+            Program,
+            ProgramOutput,
+            CompactionBody,
+            CodeInterpreterToolCall,
+            LocalShellToolCall,
+            LocalShellToolCallOutput,
+            FunctionShellCall,
+            FunctionShellCallOutput,
+            ApplyPatchToolCall,
+            ApplyPatchToolCallOutput,
+            MCPListTools,
+            MCPApprovalRequest,
+            MCPApprovalResponseResource,
+            MCPToolCall,
+            CustomToolCall,
+            CustomToolCallOutput,
+        ],
+        Field(discriminator="type"),
+    ],
+)
+
+
 ItemField = TypeAliasType(
     "ItemField",
     Annotated[
@@ -3923,6 +4022,19 @@ Item = TypeAliasType(
 ToolsArray = TypeAliasType("ToolsArray", list[Tool])
 
 
+class CreateConversationItemsBody(BaseModel):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+    )
+    items: '"ConversationInputItems"'
+
+
+ConversationInputItems = TypeAliasType(
+    "ConversationInputItems", Annotated[list[InputItem], Field(max_length=20)]
+)
+
+
 class CreateResponse(CreateModelResponseProperties, ResponseProperties):
     model_config = ConfigDict(
         defer_build=True,
@@ -3973,9 +4085,18 @@ class Response(ModelResponseProperties, ResponseProperties):
     agent_reference: AgentReference | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
+    context_management: ContextManagement | None = None
     model: ModelIdsResponses
     tools: ToolsArray
     metadata: Metadata
     tool_choice: ToolChoiceParam
     temperature: Temperature | None
     top_p: TopP | None
+
+
+class ResponsesWebSocketCreate(CreateResponse):
+    model_config = ConfigDict(
+        defer_build=True,
+        extra="allow",
+    )
+    type: Literal["response.create"] = "response.create"

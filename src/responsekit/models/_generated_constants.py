@@ -1,5 +1,5 @@
 # GENERATED FILE: DO NOT EDIT. Protocol constants (event, item and content types, enums).
-# Source: spec/openapi.json (sha256 f0b1355546fffc23f8d450a5d13227bb011d4e23ae3577f60e1cbe8a7ce280b5), by `make codegen` (codegen/generate.py).
+# Source: spec/openapi.json (sha256 d24a43b340c1f4b9d5ae16728182dd36869d0b95b8f47dcfb3bedcd33d92db74), by `make codegen` (codegen/generate.py).
 # To change it, edit spec/overlay.yaml, codegen/builders.yaml or codegen/templates/, then
 # run `make codegen`.
 """Protocol facts read off the spec's schemas (codegen/spec_facts.py), as plain constants.
@@ -10,6 +10,8 @@ checks they equal what reflection over the generated models gives.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ERROR_CODES",
     "EVENT_TYPES",
@@ -17,7 +19,9 @@ __all__ = [
     "INCOMPLETE_REASONS",
     "INPUT_CONTENT_TYPES",
     "INPUT_ITEM_TYPES",
+    "NAMESPACE_TOOL_DEFAULTS",
     "OUTPUT_MESSAGE_CONTENT_TYPES",
+    "TOOL_DEFAULTS",
 ]
 
 #: Every stream event type of the spec (members of ``ResponseStreamEvent``).
@@ -185,3 +189,24 @@ INCOMPLETE_REASONS: frozenset[str] = frozenset(
         "max_output_tokens",
     }
 )
+
+#: Tool type -> the defaults of its ``Tool`` member (an echoed tool states them).
+TOOL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "function": {"description": None, "parameters": None, "strict": True},
+    "image_generation": {
+        "background": "auto",
+        "model": "gpt-image-1",
+        "moderation": "auto",
+        "output_compression": 100,
+        "output_format": "png",
+        "partial_images": 0,
+        "quality": "auto",
+        "size": "auto",
+    },
+    "mcp": {"require_approval": "always"},
+    "web_search": {"external_web_access": True, "search_context_size": "medium"},
+    "web_search_2025_08_26": {"external_web_access": True, "search_context_size": "medium"},
+}
+
+#: The same for the tools inside a ``namespace`` tool.
+NAMESPACE_TOOL_DEFAULTS: dict[str, dict[str, Any]] = {"function": {"strict": True}}

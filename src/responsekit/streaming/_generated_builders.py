@@ -1,5 +1,5 @@
 # GENERATED FILE: DO NOT EDIT. Typed emit_* methods, one per stream event type.
-# Source: spec/openapi.json (sha256 f0b1355546fffc23f8d450a5d13227bb011d4e23ae3577f60e1cbe8a7ce280b5), by `make codegen` (codegen/generate.py).
+# Source: spec/openapi.json (sha256 d24a43b340c1f4b9d5ae16728182dd36869d0b95b8f47dcfb3bedcd33d92db74), by `make codegen` (codegen/generate.py).
 # To change it, edit spec/overlay.yaml, codegen/builders.yaml or codegen/templates/, then
 # run `make codegen`.
 """Typed emit_* methods, one per stream event type, as mixins for the hand-written builders.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from responsekit.models import Response
+from responsekit.models._generated_constants import NAMESPACE_TOOL_DEFAULTS, TOOL_DEFAULTS
 
 # Every response field of the protocol is present (null where unset), as the protocol owner's API
 # does, so strict clients and strict profiles (Open Responses) accept the object. Leading keys are
@@ -83,6 +85,7 @@ ECHOED_REQUEST_FIELDS = (
     "agent_reference",
     "presence_penalty",
     "frequency_penalty",
+    "context_management",
 )
 
 
@@ -129,6 +132,26 @@ def _default_image_detail(prompt: dict[str, Any]) -> None:
                 value["detail"] = "auto"
 
 
+def _with_defaults(tool: Any, defaults: Mapping[str, Mapping[str, Any]]) -> Any:
+    """An echoed tool with the defaults the spec gives its type filled in where the request left them
+    out (or null): a function tool states ``strict: true``, a web search tool its context size...
+    (``TOOL_DEFAULTS``, generated from the spec). The request's own dict is not changed."""
+    if not isinstance(tool, Mapping):
+        return tool
+    kind = tool.get("type")
+    missing = [key for key in defaults.get(kind, ()) if tool.get(key) is None]
+    nested = tool.get("tools") if kind == "namespace" else None
+    if not missing and not isinstance(nested, list):
+        return tool
+    out = dict(tool)
+    for key in missing:
+        value = defaults[kind][key]
+        out[key] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+    if isinstance(nested, list):
+        out["tools"] = [_with_defaults(inner, NAMESPACE_TOOL_DEFAULTS) for inner in nested]
+    return out
+
+
 def new_response(
     response_id: str,
     request: Any = None,
@@ -148,6 +171,8 @@ def new_response(
         value = req.get(key)
         if value is not None:
             snapshot[key] = value
+    if isinstance(snapshot["tools"], list):
+        snapshot["tools"] = [_with_defaults(tool, TOOL_DEFAULTS) for tool in snapshot["tools"]]
     conversation = req.get("conversation")
     if isinstance(conversation, str):  # the request may name a conversation by id alone
         snapshot["conversation"] = {"id": conversation}
