@@ -1,8 +1,8 @@
 """The Redis store's isolation, lease and connection guarantees, against a real Redis.
 
 - a conversation belongs to its isolation scope (owner, chat key): another user naming the same
-  conversation id has another conversation;
-- a conversation's list outlives its running responses (its TTL is refreshed while they run);
+  conversation id has another conversation (over HTTP here; the store's own tests, its keys and its
+  retention while responses run, are in test_redis_conversations.py);
 - a cursor past the end of a log replays nothing and then tails (never a bad stream id);
 - a replica whose lease was taken over stops its handler, and its live stream ends with the
   reaper's terminal event, byte for byte what a replay shows;
@@ -28,7 +28,7 @@ from responsekit import ResponseEventStream, ResponsesAgentServerHost, Responses
 from responsekit.server.runner import FAILURE_MESSAGES
 from responsekit.store import redis as redis_store
 from responsekit.store.protocols import LogEntry, ResponseRecord
-from responsekit.store.redis import RedisStore, conversation_scope
+from responsekit.store.redis import RedisStore
 from responsekit.streaming.events import encode_json, sse_frame
 
 pytestmark = pytest.mark.anyio
@@ -74,41 +74,6 @@ def _texts(items: list) -> list[str]:
 
 
 # -- conversations belong to their isolation scope -------------------------------------------------
-async def test_a_conversation_id_named_under_another_owner_or_chat_key_is_another_conversation(
-    stores, prefix
-):
-    a, b = await stores(), await stores()
-    scopes = [("alice", None), ("bob", None), (None, None), ("alice", "chat-1")]
-    first = {
-        scope: _record(_rid(f"first{i}"), owner=scope[0], chat_key=scope[1], conversation_id="conv_x")
-        for i, scope in enumerate(scopes)
-    }
-    for record in first.values():
-        await a.records.create(record)
-        await a.records.finish(record.response_id, {**record.snapshot, "status": "completed"})
-    for i, scope in enumerate(scopes):
-        later = _record(_rid(f"later{i}"), owner=scope[0], chat_key=scope[1], conversation_id="conv_x")
-        await b.records.create(later)
-        # only the response made in the same scope is history (from any replica)
-        assert _texts(await b.records.history(later, limit=100)) == [f"hi {first[scope].response_id}"], scope
-    client = _sync()
-    try:
-        keys = {scope: f"{prefix}c:{conversation_scope(scope[0], scope[1], 'conv_x')}" for scope in scopes}
-        assert len(set(keys.values())) == len(scopes)
-        assert client.exists(f"{prefix}c:conv_x") == 0  # nothing keyed by the bare id any more
-        for i, scope in enumerate(scopes):
-            assert [x.decode() for x in client.lrange(keys[scope], 0, -1)] == [
-                first[scope].response_id,
-                _rid(f"later{i}"),
-            ]
-        # a delete leaves the list of its own scope only
-        assert await a.records.delete(first[("alice", None)].response_id)
-        assert client.llen(keys[("alice", None)]) == 1
-        assert all(client.llen(keys[scope]) == 2 for scope in scopes[1:])
-    finally:
-        client.close()
-
-
 async def test_two_users_naming_the_same_conversation_see_only_their_own_history_over_http(prefix):
     async def handler(request, context, cancellation_signal):
         history = await context.get_history()
@@ -135,37 +100,6 @@ async def test_two_users_naming_the_same_conversation_see_only_their_own_history
         seen = await anyio.to_thread.run_sync(ask, server, "alice", "again")
         assert seen == "alice secret | (none)"
         assert "bob" not in seen
-
-
-# -- a conversation outlives its running responses -------------------------------------------------
-async def test_a_conversation_stays_while_its_response_runs_longer_than_the_retention(stores, prefix):
-    store = await stores(response_retention_seconds=0.2, lease_seconds=0.3)
-    running = _record(_rid("long"), conversation_id="conv_long")
-    await store.records.create(running)
-    await store.events.open(running.response_id)
-    release = store.records.hold(running.response_id)  # renewed every 0.1 s
-    client = _sync()
-    try:
-        key = f"{prefix}c:{conversation_scope('alice', None, 'conv_long')}"
-        started = client.time()[0]
-        # several times the retention plus the leases: without renewals the list would be gone
-        with anyio.fail_after(WAIT):
-            while client.time()[0] < started + 2:
-                assert client.exists(key), "the conversation expired while its response ran"
-                await asyncio.sleep(0.05)
-        later = _record(_rid("later"), conversation_id="conv_long")
-        await store.records.create(later)
-        assert _texts(await store.records.history(later, limit=10)) == [f"hi {running.response_id}"]
-        # once its responses end, the list lives the retention (plus at most two leases) and goes
-        for record in (running, later):
-            await store.records.finish(record.response_id, {**record.snapshot, "status": "completed"})
-        release()
-        assert 0 < client.pttl(key) <= 200 + 2 * 300
-        with anyio.fail_after(WAIT):
-            while client.exists(key):
-                await asyncio.sleep(0.05)
-    finally:
-        client.close()
 
 
 # -- cursors past the end ---------------------------------------------------------------------------

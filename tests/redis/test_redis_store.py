@@ -17,7 +17,7 @@ from support.redis_support import TEST_DB, delete_keys, new_prefix
 from support.sse import check_complete_stream, parse_frame, parse_sse
 
 from responsekit.server.runner import FAILURE_MESSAGES
-from responsekit.store.protocols import LogEntry, ResponseRecord, StoreUnavailable
+from responsekit.store.protocols import ConversationKey, LogEntry, ResponseRecord, StoreUnavailable
 from responsekit.store.redis import RedisStore, conversation_scope
 from responsekit.streaming.events import encode_json, sse_frame
 
@@ -100,8 +100,11 @@ async def test_a_record_created_on_one_replica_reads_the_same_on_another(stores,
 
 
 async def test_retention_is_a_redis_ttl_that_starts_when_the_response_ends(stores, prefix):
-    a = await stores(response_retention_seconds=300, event_log_retention_seconds=120)
+    a = await stores(
+        response_retention_seconds=300, event_log_retention_seconds=120, conversation_retention_seconds=600
+    )
     rid = _rid(3)
+    conversation = await a.conversations.ensure(ConversationKey("alice", None, "conv_ttl"), 1)
     await a.records.create(_record(rid, conversation_id="conv_ttl"))
     await a.events.open(rid)
     client = _sync()
@@ -116,9 +119,9 @@ async def test_retention_is_a_redis_ttl_that_starts_when_the_response_ends(store
         await a._io.drain(WAIT)
         assert 290_000 < client.pttl(f"{prefix}r:{rid}") <= 300_000
         assert 110_000 < client.pttl(f"{prefix}l:{rid}") <= 120_000
-        # the conversation lives at least the retention (plus the leases its running responses had)
-        conversation = f"{prefix}c:{conversation_scope('alice', None, 'conv_ttl')}"
-        assert 290_000 < client.pttl(conversation) <= 300_000 + 2 * 10_000
+        # the conversation lives its own retention (plus the leases its running response had)
+        scope = conversation_scope(*conversation.key)
+        assert 590_000 < client.pttl(f"{prefix}cv:{scope}") <= 600_000 + 2 * 10_000
         assert client.zscore(f"{prefix}leases", rid) is None  # the lease went with the terminal state
     finally:
         client.close()
@@ -161,7 +164,7 @@ async def test_finish_is_one_compare_and_set_across_replicas(stores):
     assert wins["a"] >= 1 and wins["b"] >= 1, wins  # both branches ran
 
 
-async def test_history_follows_the_previous_chain_and_the_conversation_from_any_replica(stores):
+async def test_history_follows_the_previous_chain_from_any_replica(stores):
     a, b = await stores(), await stores()
     first, second = _record(_rid("h1")), _record(_rid("h2"), previous_response_id=_rid("h1"))
     third = _record(_rid("h3"), previous_response_id=_rid("h2"))
@@ -183,10 +186,11 @@ async def test_history_follows_the_previous_chain_and_the_conversation_from_any_
         "o" + second.response_id,
     ]
     assert len(await b.records.history(third, limit=1)) == 1
+    # a conversation's history is its items (the conversation store), not the records made in it
     c1, c2 = _record(_rid("c1"), conversation_id="conv_h"), _record(_rid("c2"), conversation_id="conv_h")
     await a.records.create(c1)
     await b.records.create(c2)
-    assert await b.records.history(c2, limit=100) == c1.input_items
+    assert await b.records.history(c2, limit=100) == []
 
 
 # -- the event log ----------------------------------------------------------------------------------

@@ -180,21 +180,15 @@ async def test_history_follows_the_previous_response_chain_oldest_first(store):
     assert await store.records.history(first, 100) == []
 
 
-async def test_history_of_a_conversation_stays_in_its_isolation_scope(store):
+async def test_history_of_a_record_is_its_chain_only_never_its_conversation(store):
+    # A conversation's history is its items (store.conversations; see test_conversation_store_contract.py).
     conversation = f"conv_{secrets.token_hex(6)}"
-    mine = [_record(conversation_id=conversation) for _ in range(2)]
-    theirs = _record(conversation_id=conversation, owner="bob")
-    other_chat = _record(conversation_id=conversation, chat_key="elsewhere")
-    for index, record in enumerate([*mine, theirs, other_chat]):
-        await store.records.create(record)
-        assert await store.records.finish(record.response_id, _done(record, text=f"t{index}"))
+    earlier = _record(conversation_id=conversation)
+    await store.records.create(earlier)
+    assert await store.records.finish(earlier.response_id, _done(earlier))
     current = _record(conversation_id=conversation)
     await store.records.create(current)
-    expected = [*mine[0].input_items, *_output("t0"), *mine[1].input_items, *_output("t1")]
-    assert await store.records.history(current, 100) == expected
-    # deleting a response takes it out of its conversation
-    assert await store.records.delete(mine[0].response_id)
-    assert await store.records.history(current, 100) == expected[2:]
+    assert await store.records.history(current, 100) == []
 
 
 # -- event logs -----------------------------------------------------------------------------------

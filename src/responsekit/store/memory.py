@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from responsekit.store.frames import FrameBuffer
+from responsekit.store.memory_conversations import MemoryConversationStore
 from responsekit.store.protocols import (
     TERMINAL_STATUSES,
     LogEntry,
@@ -21,19 +22,12 @@ from responsekit.streaming.events import encode_json
 _SWEEP_BATCH = 64
 #: The default byte bound of a MemoryStore (``ResponsesServerOptions.max_stored_bytes``).
 DEFAULT_MAX_STORED_BYTES = 1024**3
-
-#: A conversation belongs to its isolation scope: (owner, chat_key, conversation id).
-ConversationKey = tuple[str | None, str | None, str]
+#: How long a conversation stays after its last change (``conversation_retention_seconds``).
+DEFAULT_CONVERSATION_RETENTION_SECONDS = 30 * 24 * 3600.0
 
 
 def _history_items(record: ResponseRecord) -> list[dict[str, Any]]:
     return [*record.input_items, *record.snapshot.get("output", [])]
-
-
-def _conversation_key(record: ResponseRecord) -> ConversationKey | None:
-    if not record.conversation_id:
-        return None
-    return (record.owner, record.chat_key, record.conversation_id)
 
 
 def _record_bytes(record: ResponseRecord) -> int:
@@ -89,7 +83,6 @@ class MemoryRecordStore:
         self._retention = retention_seconds
         self._max = max_records
         self._records: dict[str, tuple[float, ResponseRecord]] = {}
-        self._conversations: dict[ConversationKey, list[str]] = {}
         self._bound = bound
         self._sizes: dict[str, int] = {}  # each record's estimate, while it counts against the bound
 
@@ -126,16 +119,6 @@ class MemoryRecordStore:
         if bound is not None:
             bound.total -= self._sizes.pop(response_id, 0)
             bound.forget(response_id)
-        key = _conversation_key(entry[1])
-        if key is not None:
-            ids = self._conversations.get(key)
-            if ids is not None:
-                try:
-                    ids.remove(response_id)
-                except ValueError:
-                    pass
-                if not ids:
-                    del self._conversations[key]
 
     def _evict(self, response_id: str) -> None:
         """Drop a finished record to make room (the byte bound); a running one stays."""
@@ -149,9 +132,6 @@ class MemoryRecordStore:
         if response_id in self._records:
             self._drop(response_id)  # a replaced record must not stay counted or listed twice
         self._records[response_id] = (time.monotonic() + self._retention, record)
-        key = _conversation_key(record)
-        if key is not None:
-            self._conversations.setdefault(key, []).append(response_id)
         bound = self._bound
         if bound is not None:
             size = self._sizes[response_id] = _record_bytes(record)
@@ -205,31 +185,20 @@ class MemoryRecordStore:
     async def history(self, record: ResponseRecord, limit: int) -> list[dict[str, Any]]:
         if limit <= 0:
             return []
+        # A conversation's history is the conversation's items (store.conversations), not records.
         chunks: list[list[dict[str, Any]]] = []
         count = 0
-        key = _conversation_key(record)
-        if key is not None:
-            for response_id in reversed(self._conversations.get(key, [])):
-                if count >= limit:
-                    break
-                entry = self._records.get(response_id)
-                if entry is None or response_id == record.response_id:
-                    continue
-                items = _history_items(entry[1])
-                chunks.append(items)
-                count += len(items)
-        else:
-            seen: set[str] = set()
-            previous = record.previous_response_id
-            while previous and previous not in seen and count < limit:
-                seen.add(previous)
-                entry = self._records.get(previous)
-                if entry is None:
-                    break
-                items = _history_items(entry[1])
-                chunks.append(items)
-                count += len(items)
-                previous = entry[1].previous_response_id
+        seen: set[str] = set()
+        previous = record.previous_response_id
+        while previous and previous not in seen and count < limit:
+            seen.add(previous)
+            entry = self._records.get(previous)
+            if entry is None:
+                break
+            items = _history_items(entry[1])
+            chunks.append(items)
+            count += len(items)
+            previous = entry[1].previous_response_id
         items = [item for chunk in reversed(chunks) for item in chunk]
         return items[-limit:]
 
@@ -388,12 +357,19 @@ class MemoryStore(Store):
         event_log_retention_seconds: float = 3600.0,
         max_stored_responses: int = 100_000,
         max_stored_bytes: int = DEFAULT_MAX_STORED_BYTES,
+        conversation_retention_seconds: float = DEFAULT_CONVERSATION_RETENTION_SECONDS,
     ) -> None:
         bound = _ByteBound(max_stored_bytes)
         bound.records = MemoryRecordStore(response_retention_seconds, max_stored_responses, bound)
         bound.events = MemoryEventLog(event_log_retention_seconds, max_stored_responses, bound)
         super().__init__(
-            records=bound.records, events=bound.events, cancels=MemoryCancelSignals(), name="memory"
+            records=bound.records,
+            events=bound.events,
+            cancels=MemoryCancelSignals(),
+            name="memory",
+            # Conversations count their bytes apart, against the same number: evicting one never
+            # evicts a response, nor the reverse.
+            conversations=MemoryConversationStore(conversation_retention_seconds, max_stored_bytes),
         )
         self._bound = bound
 

@@ -91,7 +91,8 @@ class RecordStore(Protocol):
     async def delete(self, response_id: str) -> bool: ...
 
     async def history(self, record: ResponseRecord, limit: int) -> list[dict[str, Any]]:
-        """Items before ``record`` (its previous_response_id chain or conversation), oldest first."""
+        """Items of ``record``'s previous_response_id chain, oldest first (a conversation's history
+        is its items in ``ConversationStore``)."""
 
     def hold(self, response_id: str, on_lost: Callable[[], None] | None = None) -> Callable[[], None]:
         """This process runs ``response_id`` until the returned release is called.
@@ -220,8 +221,8 @@ class Store:
     records: RecordStore
     events: EventLog
     cancels: CancelSignals
+    conversations: ConversationStore
     name: str = "memory"
-    conversations: ConversationStore | None = None  # TODO(issue 11): required once both stores have one
 
     async def start(self) -> None:
         """Start what the store runs in the background (connections, leases, subscriptions)."""

@@ -1,4 +1,5 @@
-"""The Redis store: many replicas behind one load balancer share records, event logs and cancels.
+"""The Redis store: many replicas behind one load balancer share records, event logs, cancels and
+conversations.
 
 Select it with ``ResponsesServerOptions(store_url="redis://host:port/db")`` or
 ``RESPONSEKIT_STORE=redis://host:port/db`` (``?key_prefix=myapp:`` namespaces the keys; default
@@ -7,19 +8,25 @@ Select it with ``ResponsesServerOptions(store_url="redis://host:port/db")`` or
 Keys, all under the prefix ``P``:
 
 - ``P r:<id>``  hash: ``snap`` (the response JSON), ``in`` (input items JSON), ``meta`` (owner,
-  flags, links as JSON), ``fin`` ("1" once the terminal compare-and-set ran), ``conv``. TTL: the
-  response retention, counted from the terminal state (none while running: the lease bounds it).
+  flags, links as JSON), ``fin`` ("1" once the terminal compare-and-set ran), ``conv`` (the scope
+  of its conversation, if it has one). TTL: the response retention, counted from the terminal state
+  (none while running: the lease bounds it).
 - ``P l:<id>``  stream, the event log. Entry ``0-1`` opens it; entry ``N-0`` holds frames whose
   sequence numbers run up to ``N-1``, as fields ``<seq> -> <frame bytes>`` (several frames per
   entry when a batch was written at once); a field ``c`` marks the log closed. TTL: the event-log
   retention, from the terminal state. Readers replay from a cursor in pages of at most
   ``PAGE_BYTES`` (1 MiB) of frames, cut by a script inside Redis (an entry may hold megabytes; a
   frame larger than a page comes in pieces), then tail with XREAD BLOCK.
-- ``P c:<scope>``  list of response ids of one conversation, oldest first (for history). The scope
-  is a digest of (owner, chat key, conversation id): a conversation belongs to its isolation scope,
-  so the same id named under another user key (or chat key, or none) is another conversation. TTL:
-  kept at least the response retention plus two leases while any of its responses runs (creation
-  and lease renewals extend it), and the response retention after its last response ends.
+- ``P cv:<scope>``  hash, a conversation object: ``created_at``, ``meta`` (metadata JSON), ``next``
+  (the position its next item takes). ``P co:<scope>``  sorted set: its item ids by position (the
+  order they were added). ``P ci:<scope>``  hash: item id -> item JSON. The scope is a digest of
+  (owner, chat key, conversation id): a conversation belongs to its isolation scope, so the same id
+  named under another user key (or chat key, or none) is another conversation. TTL, the same for
+  the three keys: the conversation retention from its last change, and while any of its responses
+  runs at least that plus two leases (creating the response and renewing its lease extend it), so
+  it stays the retention after its last response ends, even one a reaper ended. The ``P c:<scope>``
+  lists of response ids that earlier versions kept per conversation are no longer read or written:
+  they expire on their own (no migration).
 - ``P leases``  sorted set: response id -> lease expiry (ms, Redis clock), from creation until
   the log is closed. The replica that runs a response renews its lease; when one expires, any
   replica's reaper fails the response as lost (or, if it had finished, stores its terminal event).
@@ -33,7 +40,8 @@ nothing more is written, and its local readers continue from Redis, ending with 
 terminal event exactly as a replay does.
 
 Every multi-step change is one Lua script, so it is atomic: the terminal compare-and-set (finish
-or reap), appends (refused once the log is closed, idempotent by entry id), creation. Scripts are
+or reap), appends (refused once the log is closed, idempotent by entry id), creation, and every
+change of a conversation (items appended once by id, in one order for every replica). Scripts are
 loaded once per connection and called by their SHA1 (``EVALSHA``; ``NOSCRIPT`` reloads them).
 
 Cost: commands go through one ordered queue per process and are sent in batches, one round trip
@@ -56,6 +64,7 @@ The parts, each given what it needs when the store builds it:
 - ``logs``: ``RedisEventLog``, appends, the local copy of logs run here, readers; ``pages`` reads a
   log in pages of bounded bytes; ``tailer`` is the one XREAD BLOCK every tailing reader shares.
 - ``cancels``: ``RedisCancelSignals``, the pub/sub channel of cancel requests.
+- ``conversations``: ``RedisConversationStore``, conversations and their items.
 - ``leases``: holding, renewing and reaping leases (a lost worker's terminal state).
 - this module: the tunable bounds below and ``RedisStore``, which ties the parts together. The
   bounds are read when a store is built (a test may patch them here before building one).
@@ -78,6 +87,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 from responsekit.store.protocols import ResponseRecord, Store, StoreUnavailable
 from responsekit.store.redis.batcher import Batcher
 from responsekit.store.redis.cancels import RedisCancelSignals
+from responsekit.store.redis.conversations import RedisConversationStore
 from responsekit.store.redis.leases import Leases
 from responsekit.store.redis.logs import RedisEventLog
 from responsekit.store.redis.pages import PageReader
@@ -85,7 +95,14 @@ from responsekit.store.redis.records import RedisRecordStore
 from responsekit.store.redis.tailer import Tailer
 from responsekit.store.redis.wire import Keys, conversation_scope, ms
 
-__all__ = ["RedisStore", "RedisRecordStore", "RedisEventLog", "RedisCancelSignals", "conversation_scope"]
+__all__ = [
+    "RedisStore",
+    "RedisRecordStore",
+    "RedisEventLog",
+    "RedisCancelSignals",
+    "RedisConversationStore",
+    "conversation_scope",
+]
 
 DEFAULT_PREFIX = "responsekit:"
 #: Longest a tailing reader blocks in one XREAD before checking the log still exists.
@@ -105,6 +122,8 @@ TAIL_CONNECTIONS = 1
 #: reads the gap itself, in pages.
 TAIL_BUFFER_ENTRIES = 1024
 TAIL_BUFFER_BYTES = 8 * 1024 * 1024
+#: Items a conversation's history read (``recent_items``) fetches per round trip.
+CONVERSATION_PAGE_ITEMS = 100
 
 
 class StoreOptions(Protocol):
@@ -113,10 +132,11 @@ class StoreOptions(Protocol):
     response_retention_seconds: float
     event_log_retention_seconds: float
     lease_seconds: float
+    conversation_retention_seconds: float
 
 
 class RedisStore(Store):
-    """Records, event logs and cancels shared by every replica through one Redis.
+    """Records, event logs, cancels and conversations shared by every replica through one Redis.
 
     Each replica renews the leases of the responses it runs every ``lease_seconds / 3`` and reaps,
     every ``lease_seconds / 4`` or so, responses whose lease expired unfinished: they fail with
@@ -127,6 +147,7 @@ class RedisStore(Store):
     records: RedisRecordStore
     events: RedisEventLog
     cancels: RedisCancelSignals
+    conversations: RedisConversationStore
 
     def __init__(
         self,
@@ -136,6 +157,7 @@ class RedisStore(Store):
         response_retention_seconds: float = 3600.0,
         event_log_retention_seconds: float = 3600.0,
         lease_seconds: float = 10.0,
+        conversation_retention_seconds: float = 30 * 24 * 3600.0,
         socket_timeout: float = 2.0,
         connect_timeout: float = 1.0,
         client_name: str | None = "responsekit",
@@ -183,6 +205,7 @@ class RedisStore(Store):
             lease_seconds=lease_seconds,
             record_ttl_ms=record_ttl_ms,
             log_ttl_ms=log_ttl_ms,
+            conversation_retention_ms=ms(conversation_retention_seconds),
             detach=events.detach,
             writing=events.writing,
         )
@@ -194,6 +217,9 @@ class RedisStore(Store):
             events=events,
             cancels=RedisCancelSignals(io, self._pool, keys.cancel),
             name="redis",
+            conversations=RedisConversationStore(
+                io, keys, retention_ms=ms(conversation_retention_seconds), page_items=CONVERSATION_PAGE_ITEMS
+            ),
         )
 
     @classmethod
@@ -209,6 +235,7 @@ class RedisStore(Store):
                 response_retention_seconds=options.response_retention_seconds,
                 event_log_retention_seconds=options.event_log_retention_seconds,
                 lease_seconds=options.lease_seconds,
+                conversation_retention_seconds=options.conversation_retention_seconds,
             )
         return cls(urlunsplit(parts._replace(query=rest)), **kwargs)
 

@@ -42,6 +42,7 @@ class Leases:
         lease_seconds: float,
         record_ttl_ms: int,
         log_ttl_ms: int,
+        conversation_retention_ms: int,
         detach: Callable[[str], None],
         writing: Callable[[str], bool],
     ) -> None:
@@ -54,8 +55,10 @@ class Leases:
         self.lease_seconds = lease_seconds
         #: The lease a creation or a renewal takes, in ms (Redis's clock).
         self.lease_ms = ms(lease_seconds)
-        #: A conversation's list outlives its running responses: their reaping takes up to two leases.
-        self.conversation_ttl_ms = record_ttl_ms + 2 * self.lease_ms
+        #: The least TTL of the keys of a conversation one of whose responses runs: the conversation
+        #: lives its retention after its last response ends, and a lost one's reaping takes up to two
+        #: leases.
+        self.conversation_ttl_ms = conversation_retention_ms + 2 * self.lease_ms
         self._held: set[str] = set()
         self._on_lost: dict[str, Callable[[], None]] = {}
         self._tasks: list[asyncio.Task] = []
@@ -116,7 +119,7 @@ class Leases:
                     self.lease_ms,
                     self.conversation_ttl_ms,
                     keys.record(""),
-                    keys.conversation_prefix,
+                    *keys.conversation_prefixes,
                     *held[start : start + 500],
                 )
             )
@@ -167,7 +170,6 @@ class Leases:
                         top_id,
                         encode_json(snapshot),
                         self._record_ttl_ms,
-                        keys.conversation_prefix,
                         self._log_ttl_ms,
                         seq,
                         sse_frame(event_type, encode_json(payload)),

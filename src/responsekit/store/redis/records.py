@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -64,18 +63,20 @@ class RedisRecordStore:
             "conversation_id": record.conversation_id,
             "created_at": record.created_at,
         }
-        scope = ""
+        scope, conversation = "", []
         if record.conversation_id:
+            # its lease keeps the conversation's keys alive while it runs (see ``Leases.renew``)
             scope = conversation_scope(record.owner, record.chat_key, record.conversation_id)
+            conversation = keys.conversation(record.owner, record.chat_key, record.conversation_id)
         await self._io.call(
             (
                 "EVALSHA",
                 scripts.CREATE,
-                4,
+                3 + len(conversation),
                 keys.record(rid),
                 keys.log(rid),
                 keys.leases,
-                keys.conversation_prefix + scope,
+                *conversation,
                 rid,
                 encode_json(record.snapshot),
                 encode_json(record.input_items),
@@ -122,7 +123,6 @@ class RedisRecordStore:
                 "",
                 encode_json(snapshot),
                 self._record_ttl_ms,
-                self._keys.conversation_prefix,
                 self._log_ttl_ms,
             ),
             response_id,
@@ -138,50 +138,30 @@ class RedisRecordStore:
                 self._keys.record(response_id),
                 self._keys.leases,
                 response_id,
-                self._keys.conversation_prefix,
             )
         )
         return deleted == 1
 
-    async def _items_of(self, response_ids: list[str]) -> list[tuple[str, Any]]:
-        replies = await asyncio.gather(
-            *(self._io.call(("HMGET", self._keys.record(rid), "in", "snap", "meta")) for rid in response_ids)
-        )
-        return list(zip(response_ids, replies, strict=True))
-
     async def history(self, record: ResponseRecord, limit: int) -> list[dict[str, Any]]:
+        """The items of the ``previous_response_id`` chain, oldest first. A conversation's history is
+        its items (``RedisConversationStore.recent_items``), not kept here."""
         if limit <= 0:
             return []
         chunks: list[list[dict[str, Any]]] = []
         count = 0
-        if record.conversation_id:
-            key = self._keys.conversation(record.owner, record.chat_key, record.conversation_id)
-            ids = await self._io.call(("LRANGE", key, 0, -1))
-            newest_first = [i.decode() for i in reversed(ids) if i.decode() != record.response_id]
-            position = 0
-            while position < len(newest_first) and count < limit:
-                page = newest_first[position : position + 32]
-                position += len(page)
-                for _, (items, snap, _meta) in await self._items_of(page):
-                    if count >= limit:
-                        break
-                    if items is None:
-                        continue
-                    chunk = [*from_json(items), *from_json(snap).get("output", [])]
-                    chunks.append(chunk)
-                    count += len(chunk)
-        else:
-            seen: set[str] = set()
-            previous = record.previous_response_id
-            while previous and previous not in seen and count < limit:
-                seen.add(previous)
-                ((_, (items, snap, meta)),) = await self._items_of([previous])
-                if items is None:
-                    break
-                chunk = [*from_json(items), *from_json(snap).get("output", [])]
-                chunks.append(chunk)
-                count += len(chunk)
-                previous = from_json(meta).get("previous_response_id")
+        seen: set[str] = set()
+        previous = record.previous_response_id
+        while previous and previous not in seen and count < limit:
+            seen.add(previous)
+            items, snap, meta = await self._io.call(
+                ("HMGET", self._keys.record(previous), "in", "snap", "meta")
+            )
+            if items is None:
+                break
+            chunk = [*from_json(items), *from_json(snap).get("output", [])]
+            chunks.append(chunk)
+            count += len(chunk)
+            previous = from_json(meta).get("previous_response_id")
         items_out = [item for chunk in reversed(chunks) for item in chunk]
         return items_out[-limit:]
 

@@ -31,20 +31,34 @@ class Script:
 # lease bounds it. Its record's retention counts from the end, its log's from its terminal state.
 _NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
 
-# A conversation's list lives while any of its responses runs (creation and every lease renewal
-# keep its TTL at least the running TTL) and for the retention after its last one ends (_END).
-# KEYS: record, log, leases, conversation | ARGV: id, snap, in, meta, conversation scope (the
-# conversation key's suffix; '' for none), running conversation TTL, lease_ms, open the log ('1': the
-# record and its log in one step; '0': the record alone, its log opened by ``OPEN``)
+# A conversation's keys keep one expiry: at least ``ttl`` ms from now, never less than they had (the
+# object's TTL is the conversation's). A change of the conversation keeps them for its retention; a
+# running response, for the running TTL (see _CREATE).
+_KEEP = """
+local function keep(keys, ttl)
+  local left = redis.call('PTTL', keys[1])
+  if left == -2 then return end
+  if left > ttl then ttl = left end
+  for _, key in ipairs(keys) do redis.call('PEXPIRE', key, ttl) end
+end
+"""
+
+# A conversation lives while any of its responses runs: creation and every lease renewal keep its
+# keys at least the running TTL (its retention plus two leases, so it outlives its last response,
+# even one a reaper ends, by the retention).
+# KEYS: record, log, leases, then the conversation's object, item order and items if it has one
+# ARGV: id, snap, in, meta, conversation scope ('' for none), running conversation TTL, lease_ms,
+# open the log ('1': the record and its log in one step; '0': the record alone, its log opened by
+# ``OPEN``)
 _CREATE = (
     _NOW
+    + _KEEP
     + """
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'snap', ARGV[2], 'in', ARGV[3], 'meta', ARGV[4], 'fin', '0')
 if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[1], 'conv', ARGV[5])
-  redis.call('RPUSH', KEYS[4], ARGV[1])
-  if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
+  keep({KEYS[4], KEYS[5], KEYS[6]}, tonumber(ARGV[6]))
 end
 if ARGV[8] == '1' then
   redis.call('DEL', KEYS[2])
@@ -95,18 +109,15 @@ end
 return 0
 """
 
-# Store the terminal snapshot; start the record's retention (and its conversation's, if shorter)
-# and the log's (so a log whose terminal event never comes still expires).
-# KEYS: record, leases, log | ARGV: id, (caller's), snap, rec_ttl, conversation key prefix, log_ttl
+# Store the terminal snapshot; start the record's retention and the log's (so a log whose terminal
+# event never comes still expires). Its conversation is left alone: the running TTL its lease kept
+# already lasts the retention beyond this point.
+# KEYS: record, leases, log | ARGV: id, (caller's), snap, rec_ttl, log_ttl
 _END = """
 local function finish_record()
   redis.call('HSET', KEYS[1], 'snap', ARGV[3], 'fin', '1')
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  local conv = redis.call('HGET', KEYS[1], 'conv')
-  if conv and redis.call('PTTL', ARGV[5] .. conv) < tonumber(ARGV[4]) then
-    redis.call('PEXPIRE', ARGV[5] .. conv, ARGV[4])
-  end
-  if redis.call('PTTL', KEYS[3]) == -1 then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
+  if redis.call('PTTL', KEYS[3]) == -1 then redis.call('PEXPIRE', KEYS[3], ARGV[5]) end
 end
 """
 
@@ -120,28 +131,28 @@ return 1
 """
 )
 
-# KEYS: record, leases | ARGV: id, conversation key prefix
+# KEYS: record, leases | ARGV: id
 _DELETE = """
-local conv = redis.call('HGET', KEYS[1], 'conv')
-if conv then redis.call('LREM', ARGV[2] .. conv, 0, ARGV[1]) end
 redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('DEL', KEYS[1])
 """
 
 # Renew the leases still present (a reaped one stays reaped) and keep their conversations alive.
-# KEYS: leases | ARGV: lease_ms, running conversation TTL, record key prefix, conversation key
-# prefix, id1, id2, ... Returns the ids whose lease is gone (closed, or reaped by a replica).
+# KEYS: leases | ARGV: lease_ms, running conversation TTL, record key prefix, the prefixes of a
+# conversation's object, item order and items keys, id1, id2, ... Returns the ids whose lease is
+# gone (closed, or reaped by a replica).
 _RENEW = (
     _NOW
+    + _KEEP
     + """
 local expiry = now + tonumber(ARGV[1])
-local keep = tonumber(ARGV[2])
+local running = tonumber(ARGV[2])
 local gone = {}
-for i = 5, #ARGV do
+for i = 7, #ARGV do
   if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
     redis.call('ZADD', KEYS[1], expiry, ARGV[i])
     local conv = redis.call('HGET', ARGV[3] .. ARGV[i], 'conv')
-    if conv and redis.call('PTTL', ARGV[4] .. conv) < keep then redis.call('PEXPIRE', ARGV[4] .. conv, keep) end
+    if conv then keep({ARGV[4] .. conv, ARGV[5] .. conv, ARGV[6] .. conv}, running) end
   else
     gone[#gone + 1] = ARGV[i]
   end
@@ -156,7 +167,7 @@ _EXPIRED = _NOW + "return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIM
 # End a response whose lease expired: if it is not finished, its worker was lost: store the failed
 # snapshot (the same compare-and-set as finish); then close its log with the terminal event.
 # KEYS: record, leases, log | ARGV: id, expected top entry id, snap (failed, or the stored terminal
-# one), rec_ttl, conversation key prefix, log_ttl, seq, frame, expected fin
+# one), rec_ttl, log_ttl, seq, frame, expected fin
 # 'reaped' (failed as lost), 'closed' (finished; its log is closed now), or why nothing was done.
 _REAP = (
     _NOW
@@ -180,12 +191,12 @@ if #top > 0 then
     if fields[i] == 'c' then closed = true end
   end
 end
-if top_id ~= ARGV[2] or fin ~= ARGV[9] then return 'moved' end
+if top_id ~= ARGV[2] or fin ~= ARGV[8] then return 'moved' end
 if fin == '0' then finish_record() end
 redis.call('ZREM', KEYS[2], ARGV[1])
 if top_id ~= '' and not closed then
-  redis.call('XADD', KEYS[3], (tonumber(ARGV[7]) + 1) .. '-0', ARGV[7], ARGV[8], 'c', '1')
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  redis.call('XADD', KEYS[3], (tonumber(ARGV[6]) + 1) .. '-0', ARGV[6], ARGV[7], 'c', '1')
+  redis.call('PEXPIRE', KEYS[3], ARGV[5])
 end
 if fin == '0' then return 'reaped' end
 return 'closed'
@@ -284,6 +295,121 @@ out[2] = 1
 return out
 """
 
+# -- conversations: KEYS are always its object (hash: created_at, meta, next), its item order (sorted
+# set: id -> position) and its items (hash: id -> JSON). Every change keeps the three keys for the
+# retention (``ttl``, ms) from now; a repeated item id is not added again.
+_ITEMS = (
+    _KEEP
+    + """
+local function add_items(first)
+  local position = tonumber(redis.call('HGET', KEYS[1], 'next') or '0')
+  local added = 0
+  for i = first, #ARGV, 2 do
+    if redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1]) == 1 then
+      redis.call('ZADD', KEYS[2], position, ARGV[i])
+      position = position + 1
+      added = added + 1
+    end
+  end
+  redis.call('HSET', KEYS[1], 'next', position)
+  return added
+end
+"""
+)
+
+# A new conversation (replacing any under its key) with its first items.
+# ARGV: created_at, metadata JSON, ttl, id1, item1, id2, item2, ...
+_CONVERSATION_CREATE = (
+    _ITEMS
+    + """
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], 'created_at', ARGV[1], 'meta', ARGV[2])
+add_items(4)
+keep(KEYS, tonumber(ARGV[3]))
+return 1
+"""
+)
+
+# The conversation, created empty if it does not exist; using it counts as a change (a response about
+# to run in it must not find it gone when it ends). ARGV: created_at, ttl | {created_at, meta}
+_CONVERSATION_ENSURE = (
+    _KEEP
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'created_at', ARGV[1], 'meta', '{}', 'next', '0')
+end
+keep(KEYS, tonumber(ARGV[2]))
+return redis.call('HMGET', KEYS[1], 'created_at', 'meta')
+"""
+)
+
+# ARGV: metadata JSON, ttl | created_at, or nil if there is no such conversation
+_CONVERSATION_UPDATE = (
+    _KEEP
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], 'meta', ARGV[1])
+keep(KEYS, tonumber(ARGV[2]))
+return redis.call('HGET', KEYS[1], 'created_at')
+"""
+)
+
+# 1 if the conversation existed (its keys are gone now), else 0
+_CONVERSATION_DELETE = """
+local existed = redis.call('EXISTS', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return existed
+"""
+
+# ARGV: ttl, id1, item1, id2, item2, ... | the number of items added, -1 if there is no conversation
+_CONVERSATION_APPEND = (
+    _ITEMS
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local added = add_items(2)
+keep(KEYS, tonumber(ARGV[1]))
+return added
+"""
+)
+
+# ARGV: item id, ttl | 1 if it was deleted, 0 if the conversation has no such item
+_CONVERSATION_DELETE_ITEM = (
+    _KEEP
+    + """
+if redis.call('HDEL', KEYS[3], ARGV[1]) == 0 then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+keep(KEYS, tonumber(ARGV[2]))
+return 1
+"""
+)
+
+# One page of item ids in ``order`` ('asc' or 'desc') after an item (its id) or a position (both
+# exclusive; '' for the first page); the caller reads the items themselves (HMGET) next, so a page
+# of big items is not copied through Lua.
+# KEYS: object, item order | ARGV: after id, after position, count, order
+# Returns nil if there is no such conversation, -1 if the after id is not one of its items, else
+# {position of the page's last id ('' if none), id1, id2, ...}.
+_CONVERSATION_PAGE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local bound = ARGV[2]
+if ARGV[1] ~= '' then
+  bound = redis.call('ZSCORE', KEYS[2], ARGV[1])
+  if not bound then return -1 end
+end
+local page
+if ARGV[4] == 'asc' then
+  local low = bound == '' and '-inf' or '(' .. bound
+  page = redis.call('ZRANGEBYSCORE', KEYS[2], low, '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[3])
+else
+  local high = bound == '' and '+inf' or '(' .. bound
+  page = redis.call('ZREVRANGEBYSCORE', KEYS[2], high, '-inf', 'WITHSCORES', 'LIMIT', 0, ARGV[3])
+end
+local out = {''}
+for i = 1, #page, 2 do out[#out + 1] = page[i] end
+if #page > 0 then out[1] = page[#page] end
+return out
+"""
+
 CREATE = Script("create", _CREATE)
 OPEN = Script("open", _OPEN)
 APPEND = Script("append", _APPEND)
@@ -295,6 +421,32 @@ EXPIRED = Script("expired", _EXPIRED)
 REAP = Script("reap", _REAP)
 WAKE = Script("wake", _WAKE)
 PAGE = Script("page", _PAGE)
+CONVERSATION_CREATE = Script("conversation_create", _CONVERSATION_CREATE)
+CONVERSATION_ENSURE = Script("conversation_ensure", _CONVERSATION_ENSURE)
+CONVERSATION_UPDATE = Script("conversation_update", _CONVERSATION_UPDATE)
+CONVERSATION_DELETE = Script("conversation_delete", _CONVERSATION_DELETE)
+CONVERSATION_APPEND = Script("conversation_append", _CONVERSATION_APPEND)
+CONVERSATION_DELETE_ITEM = Script("conversation_delete_item", _CONVERSATION_DELETE_ITEM)
+CONVERSATION_PAGE = Script("conversation_page", _CONVERSATION_PAGE)
 
 #: Every script, loaded on each new connection (and again after a NOSCRIPT).
-ALL = (CREATE, OPEN, APPEND, SAVE, FINISH, DELETE, RENEW, EXPIRED, REAP, WAKE, PAGE)
+ALL = (
+    CREATE,
+    OPEN,
+    APPEND,
+    SAVE,
+    FINISH,
+    DELETE,
+    RENEW,
+    EXPIRED,
+    REAP,
+    WAKE,
+    PAGE,
+    CONVERSATION_CREATE,
+    CONVERSATION_ENSURE,
+    CONVERSATION_UPDATE,
+    CONVERSATION_DELETE,
+    CONVERSATION_APPEND,
+    CONVERSATION_DELETE_ITEM,
+    CONVERSATION_PAGE,
+)

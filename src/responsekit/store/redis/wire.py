@@ -27,7 +27,9 @@ class Keys:
         self.prefix = prefix
         self.leases = f"{prefix}leases"
         self.cancel = f"{prefix}cancel"
-        self.conversation_prefix = f"{prefix}c:"
+        #: The prefixes of a conversation's keys (its object, its item order, its items), each
+        #: followed by the conversation's scope (``conversation_scope``).
+        self.conversation_prefixes = (f"{prefix}cv:", f"{prefix}co:", f"{prefix}ci:")
 
     def record(self, response_id: str) -> str:
         return f"{self.prefix}r:{response_id}"
@@ -35,16 +37,19 @@ class Keys:
     def log(self, response_id: str) -> str:
         return f"{self.prefix}l:{response_id}"
 
-    def conversation(self, owner: str | None, chat_key: str | None, conversation_id: str) -> str:
-        return self.conversation_prefix + conversation_scope(owner, chat_key, conversation_id)
+    def conversation(self, owner: str | None, chat_key: str | None, conversation_id: str) -> list[str]:
+        """A conversation's keys: its object (hash), its item ids by position (sorted set), its items
+        (hash of id -> JSON)."""
+        scope = conversation_scope(owner, chat_key, conversation_id)
+        return [kind + scope for kind in self.conversation_prefixes]
 
     def wake(self, token: str) -> str:
         return f"{self.prefix}w:{token}"
 
 
 def conversation_scope(owner: str | None, chat_key: str | None, conversation_id: str) -> str:
-    """The suffix of a conversation's key: a digest of (owner, chat key, conversation id), so each
-    isolation scope has its own list (a conversation id named under another key is another list)."""
+    """The suffix of a conversation's keys: a digest of (owner, chat key, conversation id), so each
+    isolation scope has its own (a conversation id named under another user key is another one)."""
     scope = json.dumps([owner, chat_key, conversation_id]).encode()  # unambiguous, None included
     return hashlib.sha256(scope).hexdigest()[:32]
 
