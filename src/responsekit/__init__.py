@@ -1,11 +1,14 @@
 """responsekit: build servers that speak the Responses protocol.
 
-Write one handler; the host serves the five endpoints, the four stream/background modes, event
-ordering, cancellation, replay, storage and errors. This module is the whole public API.
+Write one handler; the host serves the responses endpoints over SSE and WebSocket, the four
+stream/background modes, event ordering, cancellation, replay, compaction, input-token counting,
+conversations, storage and errors. This module is the whole public API.
 """
 
 from responsekit.models import CreateResponse, Response, ResponseObject
 from responsekit.server import (
+    CompactionContext,
+    InputTokensContext,
     IsolationContext,
     ResponseContext,
     ResponsesAgentServerHost,
@@ -23,7 +26,9 @@ from responsekit.streaming import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CompactionContext",
     "CreateResponse",
+    "InputTokensContext",
     "IsolationContext",
     "MemoryStore",
     "Response",

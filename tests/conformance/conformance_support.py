@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -110,17 +111,30 @@ class FaultMiddleware:
     - ``json(scope, status, body) -> (status, body)`` rewrites JSON answers.
     - ``intercept(scope, inner) -> (status, body) | None`` answers a request itself; ``inner(method,
       path)`` calls the wrapped app and returns ``(status, body)``.
+    - ``request(scope, body) -> (scope, body)`` rewrites a request (its headers, its JSON body) before
+      the app sees it.
+    - ``ws(scope)`` returns a rewriter for one WebSocket connection (or None): an object with
+      ``incoming(message) -> [messages]`` (what the client sent, before the app reads it) and
+      ``outgoing(message) -> [messages]`` (what the app sends), on decoded JSON text messages.
     """
 
-    def __init__(self, app: Any, *, events=None, json=None, intercept=None) -> None:
+    def __init__(self, app: Any, *, events=None, json=None, intercept=None, request=None, ws=None) -> None:
         self.app = app
         self.events = events
         self.json = json
         self.intercept = intercept
+        self.request = request
+        self.ws = ws
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and self.ws is not None:
+            rewriter = self.ws(scope)
+            if rewriter is not None:
+                return await self._websocket(rewriter, scope, receive, send)
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if self.request is not None:
+            scope, receive = await self._rewrite_request(scope, receive)
         if self.intercept is not None:
             answer = await self.intercept(scope, lambda method, path: self._inner(scope, method, path))
             if answer is not None:
@@ -172,6 +186,59 @@ class FaultMiddleware:
 
         return await self.app(scope, receive, wrapped)
 
+    async def _rewrite_request(self, scope, receive):
+        raw = b""
+        while True:
+            message = await receive()
+            raw += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        parsed = _loads(raw) if raw else None
+        before = json.dumps(parsed) if isinstance(parsed, (dict, list)) else None
+        scope, body = self.request(scope, parsed)
+        if isinstance(body, (dict, list)) and json.dumps(body) != before:  # re-encoded only if changed
+            raw = json.dumps(body).encode()
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()  # the disconnect, when it comes
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        return scope, replay
+
+    async def _websocket(self, rewriter, scope, receive, send):
+        # What the client sends is read as it arrives (not when the app asks for it), so a rewriter
+        # sees a message queued behind a running turn at once, as a server reading ahead would.
+        inbox: asyncio.Queue = asyncio.Queue()
+
+        async def pump():
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.receive" and message.get("text") is not None:
+                    for out in rewriter.incoming(_loads(message["text"])):
+                        await inbox.put({"type": "websocket.receive", "text": _dumps(out)})
+                else:
+                    await inbox.put(message)
+                if message["type"] == "websocket.disconnect":
+                    return
+
+        async def rewritten_send(message):
+            if message["type"] != "websocket.send" or message.get("text") is None:
+                return await send(message)
+            for out in rewriter.outgoing(_loads(message["text"])):
+                await send({"type": "websocket.send", "text": _dumps(out)})
+
+        reader = asyncio.ensure_future(pump())
+        try:
+            return await self.app(scope, inbox.get, rewritten_send)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+
     async def _inner(self, scope, method: str, path: str):
         sub = {**scope, "method": method, "path": path, "raw_path": path.encode(), "query_string": b""}
         sent = []
@@ -192,6 +259,10 @@ def _loads(raw):
         return json.loads(raw)
     except ValueError:
         return raw
+
+
+def _dumps(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _frame(event) -> bytes:
@@ -345,6 +416,192 @@ async def _ignore_cancel(scope, inner):
     return None
 
 
+TERMINAL_TYPES = ("response.completed", "response.failed", "response.incomplete")
+ISOLATION_HEADER = b"x-agent-user-isolation-key"
+
+
+def _is_create(message) -> bool:
+    return isinstance(message, dict) and message.get("type") == "response.create"
+
+
+def _ends_turn(message) -> bool:
+    """A terminal event or a turn-level error message (an error stream event has a sequence_number)."""
+    if not isinstance(message, dict):
+        return False
+    turn_error = message.get("type") == "error" and "sequence_number" not in message
+    return turn_error or message.get("type") in TERMINAL_TYPES
+
+
+class WsRewriter:
+    """Per-connection WebSocket rewriter: what the client sent (``incoming``) and what the app sends."""
+
+    def incoming(self, message: Any) -> list[Any]:
+        return [message]
+
+    def outgoing(self, message: Any) -> list[Any]:
+        return [message]
+
+
+class WsSequenceGap(WsRewriter):
+    """Skips sequence number 3 on the socket: events numbered 3 and up are sent one higher."""
+
+    def outgoing(self, message):
+        if isinstance(message, dict) and message.get("sequence_number", 0) >= 3:
+            message["sequence_number"] += 1
+        return [message]
+
+
+class WsInterleaved(WsRewriter):
+    """While another response.create waits, holds a response's terminal event until the next
+    response.created has gone out: on the wire the second response starts before the first ends."""
+
+    def __init__(self) -> None:
+        self.creates = self.ended = 0
+        self.held: Any = None
+
+    def incoming(self, message):
+        self.creates += _is_create(message)
+        return [message]
+
+    def outgoing(self, message):
+        if self.held is not None:
+            held, self.held = self.held, None
+            self.ended += 1 + _ends_turn(message)
+            is_created = isinstance(message, dict) and message.get("type") == "response.created"
+            return [message, held] if is_created else [held, message]
+        if _ends_turn(message) and self.creates - self.ended > 1:
+            self.held = message
+            return []
+        self.ended += _ends_turn(message)
+        return [message]
+
+
+class WsForgetsLastResponse(WsRewriter):
+    """No connection-local memory: a store=false continuation names an id the server never saw."""
+
+    def incoming(self, message):
+        if _is_create(message) and message.get("store") is False and message.get("previous_response_id"):
+            message["previous_response_id"] = "resp_" + secrets.token_hex(24)
+        return [message]
+
+
+class WsErrorWithoutStatus(WsRewriter):
+    def outgoing(self, message):
+        if isinstance(message, dict) and message.get("type") == "error" and "sequence_number" not in message:
+            message.pop("status", None)
+        return [message]
+
+
+class WsNoEviction(WsRewriter):
+    """An id whose continuation failed keeps working: the retry is run (as a fresh response)."""
+
+    def __init__(self) -> None:
+        self.turns: list[Any] = []  # the previous_response_id of each turn not yet ended
+        self.failed: set[str] = set()
+
+    def incoming(self, message):
+        if _is_create(message):
+            if message.get("previous_response_id") in self.failed:
+                del message["previous_response_id"]
+            self.turns.append(message.get("previous_response_id"))
+        return [message]
+
+    def outgoing(self, message):
+        if _ends_turn(message) and self.turns:
+            previous = self.turns.pop(0)
+            if previous and message.get("type") == "error":
+                self.failed.add(previous)
+        return [message]
+
+
+def _on_sockets(cls):
+    return lambda scope: cls()
+
+
+def _segments(scope) -> list[str]:
+    return [part for part in scope["path"].split("/") if part]
+
+
+def _is_path(scope, method: str, *pattern: str) -> bool:
+    """``pattern`` is the path's segments, ``*`` matching any one."""
+    parts = _segments(scope)
+    return (
+        scope["method"] == method
+        and len(parts) == len(pattern)
+        and all(want in ("*", got) for want, got in zip(pattern, parts, strict=True))
+    )
+
+
+def _compaction_wrong_object(scope, status, body):
+    if _is_path(scope, "POST", "responses", "compact") and status == 200 and isinstance(body, dict):
+        body["object"] = "response"
+    return status, body
+
+
+def _compaction_tampered(scope, status, body):
+    if _is_path(scope, "POST", "responses", "compact") and status == 200 and isinstance(body, dict):
+        for item in body.get("output") or []:
+            if isinstance(item, dict) and isinstance(item.get("encrypted_content"), str):
+                content = item["encrypted_content"]
+                item["encrypted_content"] = content[:-4] + ("AAAA" if content[-4:] != "AAAA" else "BBBB")
+    return status, body
+
+
+def _compact_model_defaulted(scope, body):
+    if _is_path(scope, "POST", "responses", "compact") and isinstance(body, dict) and "model" not in body:
+        body["model"] = "default-model"
+    return scope, body
+
+
+def _input_tokens_as_string(scope, status, body):
+    if _is_path(scope, "POST", "responses", "input_tokens") and status == 200 and isinstance(body, dict):
+        body["input_tokens"] = str(body.get("input_tokens"))
+    return status, body
+
+
+def _conversation_wrong_object(scope, status, body):
+    if _is_path(scope, "POST", "conversations") and status == 200 and isinstance(body, dict):
+        body["object"] = "thread"
+    return status, body
+
+
+def _conversation_created_at_drifts(scope, status, body):
+    if _is_path(scope, "GET", "conversations", "*") and status == 200 and isinstance(body, dict):
+        body["created_at"] = body.get("created_at", 0) + 3600
+    return status, body
+
+
+def _conversation_items_no_more(scope, status, body):
+    if _is_path(scope, "GET", "conversations", "*", "items") and status == 200 and isinstance(body, dict):
+        body["has_more"] = False
+    return status, body
+
+
+async def _conversation_update_ignored(scope, inner):
+    """Answers an update with the conversation as it stands, changing nothing."""
+    if _is_path(scope, "POST", "conversations", "*"):
+        return await inner("GET", scope["path"])
+    return None
+
+
+async def _conversation_delete_ignored(scope, inner):
+    """Answers a delete as if it had deleted, changing nothing."""
+    if _is_path(scope, "DELETE", "conversations", "*"):
+        status, body = await inner("GET", scope["path"])
+        if status != 200:
+            return status, body
+        return 200, {"id": body["id"], "object": "conversation.deleted", "deleted": True}
+    return None
+
+
+def _conversations_shared(scope, body):
+    """Conversations ignore the isolation key: every user sees every conversation."""
+    if _segments(scope)[:1] == ["conversations"]:
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() != ISOLATION_HEADER]
+        scope = {**scope, "headers": headers}
+    return scope, body
+
+
 #: fault name -> (middleware keyword arguments, the check it must fail, words its evidence must name,
 #: checks whose verdicts may change with it because they depend on the same behaviour)
 FAULTS: dict[str, tuple[dict, str, str, set[str]]] = {
@@ -437,6 +694,9 @@ FAULTS: dict[str, tuple[dict, str, str, set[str]]] = {
             "chain.unstored_parent",
             "chain.with_conversation",
             "input_items.limit_bounds",
+            "compaction.model_required",
+            "conversations.delete",
+            "conversations.isolation",
         },
     ),
     "replay_restarts_numbering": (
@@ -450,5 +710,98 @@ FAULTS: dict[str, tuple[dict, str, str, set[str]]] = {
         "cancel.background",
         "the cancel was ignored",
         {"cancel.stream_end", "cancel.idempotent", "cancel.foreground_400"},
+    ),
+    # -- WebSocket ----------------------------------------------------------------------------------
+    "ws_sequence_gap": (
+        {"ws": _on_sockets(WsSequenceGap)},
+        "websocket.create",
+        "expected sequence_number 3, saw 4 (a gap)",
+        set(),
+    ),
+    "ws_interleaved": (
+        {"ws": _on_sockets(WsInterleaved)},
+        "websocket.sequential",
+        "started (response.created) before the first one",
+        set(),
+    ),
+    "ws_forgets_last_response": (
+        {"ws": _on_sockets(WsForgetsLastResponse)},
+        "websocket.continuation",
+        "on the same socket was answered with an error message",
+        set(),
+    ),
+    "ws_error_without_status": (
+        {"ws": _on_sockets(WsErrorWithoutStatus)},
+        "websocket.previous_not_found",
+        "the error message's status is None",
+        set(),
+    ),
+    "ws_no_eviction": (
+        {"ws": _on_sockets(WsNoEviction)},
+        "websocket.eviction",
+        "the id was not evicted",
+        set(),
+    ),
+    # -- compaction, input tokens -------------------------------------------------------------------
+    "compaction_wrong_object": (
+        {"json": _compaction_wrong_object},
+        "compaction.shape",
+        "object is 'response', expected 'response.compaction'",
+        set(),
+    ),
+    "compact_model_defaulted": (
+        {"request": _compact_model_defaulted},
+        "compaction.model_required",
+        "without model answered 200, expected 400",
+        set(),
+    ),
+    "compaction_output_tampered": (
+        {"json": _compaction_tampered},
+        "compaction.new_chain",
+        "POST /responses with the compacted output as input answered 400, expected 200",
+        set(),
+    ),
+    "input_tokens_as_string": (
+        {"json": _input_tokens_as_string},
+        "input_tokens.shape",
+        "expected a non-negative integer",
+        set(),
+    ),
+    # -- conversations ------------------------------------------------------------------------------
+    "conversation_wrong_object": (
+        {"json": _conversation_wrong_object},
+        "conversations.create",
+        "object is 'thread', expected 'conversation'",
+        set(),
+    ),
+    "conversation_created_at_drifts": (
+        {"json": _conversation_created_at_drifts},
+        "conversations.retrieve",
+        "differs from the conversation created",
+        set(),
+    ),
+    "conversation_update_ignored": (
+        {"intercept": _conversation_update_ignored},
+        "conversations.update",
+        "with metadata {'suite': 'responsekit-conformance', 'step': 'created'}",
+        set(),
+    ),
+    "conversation_delete_ignored": (
+        {"intercept": _conversation_delete_ignored},
+        "conversations.delete",
+        "after the delete answered 200, expected 404",
+        set(),
+    ),
+    "conversation_items_no_more": (
+        {"json": _conversation_items_no_more},
+        "conversations.items_pagination",
+        "has has_more=False, expected True",
+        set(),
+    ),
+    "conversations_shared": (
+        {"request": _conversations_shared},
+        "conversations.isolation",
+        "under another isolation key answered 200, expected 404",
+        set(),
     ),
 }

@@ -5,6 +5,9 @@ x endpoints (GET, GET ?stream=true, input_items, cancel, DELETE, previous_respon
 x states (running background, completed, cancelled)
 x stores (memory, Redis), on a real uvicorn server.
 
+The same users (and other chat keys) x every Conversations API endpoint on a conversation of
+alice's: each is 404, and the owner's conversation is unchanged.
+
 Every cross-user access is 404 (400 ``previous_response_not_found`` for chaining, a separate and
 empty conversation for ``conversation``), its body is the error envelope and holds none of the
 owner's content, and it changes nothing: afterwards the owner sees the same response as before.
@@ -184,3 +187,69 @@ def test_chat_key_scopes_conversations_too(client):
     assert history("chat-1", SECRET) == []
     assert history("chat-2", "other chat") == []
     assert any(SECRET in item for item in history("chat-1", "again"))
+
+
+# -- the Conversations API ------------------------------------------------------------------------------
+def _conversation_of(client: httpx.Client, headers: dict[str, str]) -> tuple[str, str, dict]:
+    """A conversation of alice's holding a secret item; returns its id, the item's id, and the owner's view."""
+    body = {"items": [{"role": "user", "content": SECRET}], "metadata": {"secret": SECRET}}
+    made = client.post("/conversations", json=body, headers=headers)
+    assert made.status_code == 200, made.text
+    conversation = made.json()["id"]
+    return conversation, _conversation_view(client, conversation, headers)[1]["data"][0]["id"], made.json()
+
+
+def _conversation_view(client: httpx.Client, conversation: str, headers: dict[str, str]) -> tuple[dict, dict]:
+    got = client.get(f"/conversations/{conversation}", headers=headers)
+    items = client.get(f"/conversations/{conversation}/items", headers=headers)
+    assert got.status_code == 200 and items.status_code == 200
+    return got.json(), items.json()
+
+
+CONVERSATION_ENDPOINTS = (
+    ("GET", "", None),
+    ("POST", "", {"metadata": {"taken": "yes"}}),
+    ("DELETE", "", None),
+    ("POST", "/items", {"items": [{"role": "user", "content": "intruder"}]}),
+    ("GET", "/items", None),
+    ("GET", "/items/{item}", None),
+    ("DELETE", "/items/{item}", None),
+)
+
+
+def _refuse_everywhere(client: httpx.Client, conversation: str, item: str, headers: dict[str, str]) -> None:
+    for method, path, body in CONVERSATION_ENDPOINTS:
+        url = f"/conversations/{conversation}{path.format(item=item)}"
+        reply = client.request(method, url, json=body, headers=headers)
+        _refused(reply)
+        assert reply.json()["error"]["code"] == "not_found", (method, path)
+
+
+@pytest.mark.parametrize("stranger", sorted(STRANGERS))
+def test_a_stranger_reaches_nothing_of_a_conversation(client, stranger):
+    owner = _headers(OWNER)
+    conversation, item, made = _conversation_of(client, owner)
+    before = _conversation_view(client, conversation, owner)
+    _refuse_everywhere(client, conversation, item, _headers(STRANGERS[stranger]))
+    assert _conversation_view(client, conversation, owner) == before
+    assert before[0] == made and SECRET in json.dumps(before[1])
+    assert client.delete(f"/conversations/{conversation}", headers=owner).status_code == 200
+
+
+def test_another_chat_key_reaches_nothing_of_a_conversation(client):
+    chat = {**_headers(OWNER), "x-agent-chat-isolation-key": "chat-1"}
+    conversation, item, _ = _conversation_of(client, chat)
+    before = _conversation_view(client, conversation, chat)
+    for other in ({**chat, "x-agent-chat-isolation-key": "chat-2"}, _headers(OWNER)):
+        _refuse_everywhere(client, conversation, item, other)
+    assert _conversation_view(client, conversation, chat) == before
+    # a response in another chat naming it starts a conversation of that chat's own
+    assert _history_of(client, OWNER, conversation, "from no chat") == []
+
+
+def test_a_conversation_made_through_the_api_feeds_only_its_owner(client):
+    conversation, _, _ = _conversation_of(client, _headers(OWNER))
+    assert any(SECRET in item for item in _history_of(client, OWNER, conversation, "mine"))
+    assert _history_of(client, "bob", conversation, "theirs") == []
+    items = client.get(f"/conversations/{conversation}/items", headers=_headers(OWNER)).json()["data"]
+    assert "theirs" not in json.dumps(items) and "mine" in json.dumps(items)

@@ -62,11 +62,20 @@ def serve_in_thread(app: Any, *, ready_timeout: float = 20.0, **config: Any) -> 
     The socket is bound before the server starts, so any ASGI app works (no readiness route needed):
     the server is ready once uvicorn says it has started.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and without
+    # it each small response waits out a delayed ACK (about 40 ms per request on loopback).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    options = {"log_level": "warning", "lifespan": "on", "timeout_graceful_shutdown": 5, **config}
+    # WebSockets through the implementation app.run() picks (server/websocket.py).
+    options = {
+        "log_level": "warning",
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 5,
+        "ws": "websockets-sansio",
+        **config,
+    }
     server = uvicorn.Server(uvicorn.Config(app, **options))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True

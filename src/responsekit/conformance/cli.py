@@ -100,9 +100,9 @@ def build_run_parser(prog: str = "responsekit conformance") -> argparse.Argument
 
 
 def _run(argv: Sequence[str]) -> int:
-    from responsekit.conformance import report
+    from responsekit.conformance import capabilities, report
     from responsekit.conformance.checks import all_checks
-    from responsekit.conformance.context import Config
+    from responsekit.conformance.context import Config, Context
     from responsekit.conformance.runner import run_suite, select, unknown_patterns
 
     args = build_run_parser().parse_args(argv)
@@ -138,9 +138,14 @@ def _run(argv: Sequence[str]) -> int:
         return USAGE_ERROR
     console = report.Console(colour=False if args.no_color else None, verbose=args.verbose)
     started = time.time()
-    results = run_suite(config, checks, on_start=console.start, on_result=console.result)
+    ctx = Context(config)
+    try:
+        results = run_suite(config, checks, on_start=console.start, on_result=console.result, context=ctx)
+        found = capabilities.report(ctx)  # probes, too, what the selected checks did not need
+    finally:
+        ctx.close()
     elapsed = time.time() - started
-    console.summary(results, elapsed)
+    console.summary(results, elapsed, found)
     if args.report_json:
         doc = report.to_json(
             results,
@@ -149,11 +154,12 @@ def _run(argv: Sequence[str]) -> int:
             model=config.model,
             started_at=started,
             duration_s=elapsed,
+            capabilities=found,
         )
         with open(args.report_json, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=2, default=str)
     if args.junit_xml:
-        report.write_junit(results, args.junit_xml)
+        report.write_junit(results, args.junit_xml, capabilities=found)
     return report.exit_code(results)
 
 
@@ -191,12 +197,12 @@ def _report(argv: Sequence[str]) -> int:
         with open(args.html, "w", encoding="utf-8") as fh:
             fh.write(html.render(doc))
     if args.junit_xml:
-        report.write_junit(results, args.junit_xml)
+        report.write_junit(results, args.junit_xml, capabilities=doc.get("capabilities"))
     if not args.html and not args.junit_xml:
         console = report.Console()
         for r in results:
             console.result(r)
-        console.summary(results)
+        console.summary(results, capabilities=doc.get("capabilities"))
     return report.exit_code(results)
 
 

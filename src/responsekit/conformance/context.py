@@ -16,6 +16,7 @@ from typing import Any
 from responsekit.conformance import ordering, schemas
 from responsekit.conformance.client import POOL_LIMITS, HttpClient, Reply, StreamCapture
 from responsekit.conformance.registry import Failed
+from responsekit.conformance.wsclient import WsConnection
 
 __all__ = [
     "Config",
@@ -91,6 +92,10 @@ class Context:
             raise value
         return value
 
+    def memoized(self, name: str) -> bool:
+        """Whether ``memo(name, ...)`` has run."""
+        return name in self._memo
+
     def openai(self) -> Any:
         """The `openai` client, strict: it rejects any answer its models do not accept."""
         if self._openai is None:
@@ -106,6 +111,15 @@ class Context:
                 http_client=openai.DefaultHttpxClient(limits=POOL_LIMITS),
             )
         return self._openai
+
+    def ws(self, headers: Mapping[str, str] | None = None) -> WsConnection:
+        """A WebSocket connection to ``<base>/responses``, not yet open (``with ctx.ws() as conn``)."""
+        return WsConnection(
+            self.config.base_url,
+            headers={**self.config.request_headers(), **(headers or {})},
+            timeout=self.config.timeout,
+            deadline=self.deadline_s,
+        )
 
     @property
     def deadline_s(self) -> float:

@@ -43,6 +43,26 @@ def _summary(report: dict[str, Any]) -> str:
     return f"{verdict}<table><tr><th></th>{head}</tr>{rows}</table>"
 
 
+def _capabilities(report: dict[str, Any]) -> str:
+    from responsekit.conformance.capabilities import NAMES
+    from responsekit.conformance.report import capability_verdict
+
+    caps = report.get("capabilities") or {}
+    if not caps:
+        return ""
+    css = {True: "PASS", False: "SKIP"}
+    rows = "".join(
+        f"<tr><td>{_e(NAMES.get(name, name))}</td>"
+        f"<td class='v {css.get(info.get('found'), 'WARN')}'>{_e(capability_verdict(info.get('found')))}</td>"
+        f"<td>{_e(info.get('detail', ''))}</td></tr>"
+        for name, info in caps.items()
+    )
+    return (
+        "<h2>Optional capabilities</h2><p>The checks of a capability the server does not offer are skipped.</p>"
+        f"<table><tr><th>capability</th><th>found</th><th>how it was decided</th></tr>{rows}</table>"
+    )
+
+
 def _timeline(rows: list[dict[str, Any]]) -> str:
     body = "".join(
         f"<tr class='{'off' if r.get('offending') else ''}'><td>{_e(str(r.get('sequence_number')))}</td>"
@@ -87,7 +107,7 @@ def render(report: dict[str, Any]) -> str:
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Responses conformance report</title>"
         f"<style>{_CSS}</style></head><body><h1>Responses protocol conformance</h1>"
-        f"<table class='meta'>{meta}</table>{_summary(report)}"
+        f"<table class='meta'>{meta}</table>{_summary(report)}{_capabilities(report)}"
         f"<table><tr><th>check</th><th>level</th><th>verdict</th><th>what it verifies</th><th>observed</th></tr>"
         f"{rows}</table>{details}</body></html>\n"
     )

@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+#: The capabilities the session's checks probed, for the terminal summary.
+_CAPABILITIES = pytest.StashKey[dict]()
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("responses-conformance", "Responses protocol conformance (responsekit)")
@@ -72,4 +75,18 @@ def responses_conformance(request: pytest.FixtureRequest) -> Iterator[Any]:
             setattr(config, field, opt(f"responses_{field}"))
     ctx = Context(config)
     yield ctx
+    from responsekit.conformance import capabilities
+
+    request.config.stash[_CAPABILITIES] = capabilities.report(ctx, probe_all=False)
     ctx.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Which optional capabilities the checks of this session found (when any was probed)."""
+    found = config.stash.get(_CAPABILITIES, None)
+    if found:
+        from responsekit.conformance.report import capability_lines
+
+        terminalreporter.section("Responses protocol: optional capabilities")
+        for line in capability_lines(found):
+            terminalreporter.write_line(line.strip())

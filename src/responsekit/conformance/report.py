@@ -11,7 +11,16 @@ from typing import Any, TextIO
 
 from responsekit.conformance.registry import FAIL, MUST, PASS, SHOULD, SKIP, WARN, Check, Result
 
-__all__ = ["Console", "exit_code", "summarize", "to_json", "load_json", "write_junit"]
+__all__ = [
+    "Console",
+    "exit_code",
+    "summarize",
+    "to_json",
+    "load_json",
+    "write_junit",
+    "capability_verdict",
+    "capability_lines",
+]
 
 VERDICTS = (PASS, FAIL, WARN, SKIP)
 _COLOURS = {PASS: "\033[32m", FAIL: "\033[31m", WARN: "\033[33m", SKIP: "\033[36m"}
@@ -38,6 +47,20 @@ def summarize(results: Sequence[Result]) -> dict[str, Any]:
 def _value(value: Any, limit: int = 300) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def capability_verdict(found: Any) -> str:
+    return {True: "found", False: "not found"}.get(found, "unknown")
+
+
+def capability_lines(capabilities: dict[str, dict[str, Any]] | None) -> list[str]:
+    """One line per optional capability: found or not, and the probe that decided it."""
+    from responsekit.conformance.capabilities import NAMES
+
+    return [
+        f"  {name:<14} {capability_verdict(info.get('found')):<10} {NAMES.get(name, name)}: {info.get('detail', '')}"
+        for name, info in (capabilities or {}).items()
+    ]
 
 
 def evidence_lines(result: Result, indent: str = "      ") -> list[str]:
@@ -97,8 +120,16 @@ class Console:
                 self.out.write(line + "\n")
         self.out.flush()
 
-    def summary(self, results: Sequence[Result], elapsed: float | None = None) -> None:
+    def summary(
+        self,
+        results: Sequence[Result],
+        elapsed: float | None = None,
+        capabilities: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self._clear()
+        if capabilities:
+            self.out.write("\nOptional capabilities (checks of one not found are skipped):\n")
+            self.out.write("\n".join(capability_lines(capabilities)) + "\n")
         s = summarize(results)
         self.out.write("\n" + f"{'':8}" + "".join(f"{v:>7}" for v in VERDICTS) + "\n")
         for level, counts in s["counts"].items():
@@ -123,8 +154,12 @@ def to_json(
     model: str | None,
     started_at: float,
     duration_s: float,
+    capabilities: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The --report-json document. Secrets (api key, header values) are never written."""
+    """The --report-json document. Secrets (api key, header values) are never written.
+
+    ``capabilities`` (``{name: {"found", "detail"}}``) says which optional parts the server offers.
+    """
     from responsekit.conformance import __version__
 
     return {
@@ -136,6 +171,7 @@ def to_json(
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_at)),
         "duration_s": round(duration_s, 3),
         "summary": summarize(results),
+        "capabilities": capabilities or {},
         "results": [r.as_dict() for r in results],
     }
 
@@ -148,7 +184,13 @@ def load_json(path: str) -> dict[str, Any]:
     return data
 
 
-def write_junit(results: Sequence[Result], path: str, *, name: str = "responsekit-conformance") -> None:
+def write_junit(
+    results: Sequence[Result],
+    path: str,
+    *,
+    name: str = "responsekit-conformance",
+    capabilities: dict[str, dict[str, Any]] | None = None,
+) -> None:
     s = summarize(results)
     suite = ET.Element(
         "testsuite",
@@ -159,6 +201,12 @@ def write_junit(results: Sequence[Result], path: str, *, name: str = "responseki
         skipped=str(s["total"][SKIP]),
         time=f"{sum(r.duration_s for r in results):.3f}",
     )
+    if capabilities:
+        props = ET.SubElement(suite, "properties")
+        for cap, info in capabilities.items():
+            ET.SubElement(
+                props, "property", name=f"capability.{cap}", value=capability_verdict(info.get("found"))
+            )
     for r in results:
         case = ET.SubElement(
             suite,

@@ -24,6 +24,8 @@ __all__ = [
     "event_errors",
     "item_list_errors",
     "envelope_errors",
+    "resource_errors",
+    "RESOURCES",
     "extension_types",
     "ENVELOPE_KEYS",
 ]
@@ -201,3 +203,60 @@ def envelope_errors(payload: Any) -> str | None:
     if wrong:
         return f"error envelope keys of the wrong type: {', '.join(wrong)}"
     return None
+
+
+#: kind -> (spec model name, openai model path, the key holding a list of items and their union).
+RESOURCES: dict[str, tuple[str, str, tuple[str, str] | None]] = {
+    "compaction": ("CompactResource", "responses.CompactedResponse", ("output", "output")),
+    "input_tokens": ("TokenCountsResource", "responses.InputTokenCountResponse", None),
+    "conversation": ("ConversationResource", "conversations.Conversation", None),
+    "conversation_deleted": (
+        "DeletedConversationResource",
+        "conversations.ConversationDeletedResource",
+        None,
+    ),
+    "conversation_item_list": (
+        "ConversationItemList",
+        "conversations.ConversationItemList",
+        ("data", "input"),
+    ),
+}
+
+
+@cache
+def _resource_models(kind: str) -> tuple[list[type[BaseModel]], list[type[BaseModel]]]:
+    import importlib
+
+    from responsekit import models
+
+    spec_name, oracle_path, _ = RESOURCES[kind]
+    module, name = oracle_path.rsplit(".", 1)
+    oracle = getattr(importlib.import_module(f"openai.types.{module}"), name)
+    spec = getattr(models, spec_name, None)  # a spec without the model judges by the oracle alone
+    return ([spec] if spec is not None else []), [oracle]
+
+
+def resource_errors(kind: str, payload: Any) -> str | None:
+    """Problems of one of the ``RESOURCES`` objects (a compaction, a conversation, ...), or None.
+
+    The object must validate against both model sets; its list of items (a compaction's output, an
+    item list's data) is judged item by item first, by item type, like a Response's output.
+    """
+    if not isinstance(payload, dict):
+        return f"not a JSON object: {type(payload).__name__}"
+    items = RESOURCES[kind][2]
+    if items is not None:
+        key, union = items
+        if isinstance(payload.get(key), list):
+            for n, item in enumerate(payload[key]):
+                problem = _typed(union, item, f"{key}[{n}]")
+                if problem:
+                    return problem
+            payload = {**payload, key: []}  # the items are judged; now the rest of the object
+    spec, oracle = _resource_models(kind)
+    problems = [
+        f"{name} models: {p}"
+        for name, candidates in (("spec", spec), ("openai", oracle))
+        if candidates and (p := _against(candidates, payload))
+    ]
+    return " | ".join(problems) or None

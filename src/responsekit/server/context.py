@@ -123,6 +123,7 @@ class ResponseContext:
         load_history: HistoryLoader = _no_history,
         expand_items: ItemExpander = _as_stored,
         transport: str = "http",
+        seal_items: Callable[[list[Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.response_id = response_id
         self.request = request
@@ -134,6 +135,7 @@ class ResponseContext:
         self._record = record
         self._load_history = load_history
         self._expand = expand_items
+        self._seal_items = seal_items
         self._history_limit = history_limit
         self._shutdown_requested = shutdown_requested
         self._history: list[Any] | None = None
@@ -151,6 +153,14 @@ class ResponseContext:
     async def get_input_text(self) -> str:
         """All text of the request's user-side messages, one part per line."""
         return input_text(self._expand(self._record.input_items))
+
+    def seal(self, items: list[Any]) -> dict[str, Any]:
+        """A ``compaction`` item holding ``items`` (dicts or models), opaque to clients: emit it as an
+        output item when the handler compacts its own context (``context_management``). Sent back
+        in ``input``, it reads as ``items`` again (``get_input_items()``, ``get_history()``)."""
+        if self._seal_items is None:
+            raise RuntimeError("this context cannot seal items (it was made without the server's key)")
+        return self._seal_items(items)
 
     async def get_history(self) -> list[Any]:
         """Items of the ``previous_response_id`` chain or of the conversation, oldest first."""

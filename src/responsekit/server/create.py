@@ -11,22 +11,26 @@ subscribe to, the handler's context and the run.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from responsekit.ids import is_well_formed, new_id
 from responsekit.server.context import HistoryLoader, IsolationContext, ResponseContext
+from responsekit.server.conversations import conversation_items, conversation_not_found
 from responsekit.server.errors import bad_request
 from responsekit.server.inputs import normalize_input
 from responsekit.server.runner import ResponseRun
-from responsekit.store.protocols import ResponseRecord
+from responsekit.server.window import compaction_expander, compaction_item
+from responsekit.store.protocols import ConversationKey, ResponseRecord
 from responsekit.streaming.snapshot import new_response
 
 if TYPE_CHECKING:
     from responsekit.models.request import CreateResponse
     from responsekit.server.options import ResponsesServerOptions
+    from responsekit.server.sealing import Sealer
     from responsekit.store.protocols import EventLog, Store
 
 
@@ -77,13 +81,66 @@ async def _check_previous(store: Store, previous_id: str | None, owner: str | No
         )
 
 
-def _history_loader(store: Store, record: ResponseRecord) -> HistoryLoader:
+async def _open_conversation(
+    store: Store, isolation: IsolationContext, conversation_id: str | None, options: ResponsesServerOptions
+) -> ConversationKey | None:
+    """The key of the conversation a create names, in the caller's scope; None if it names none.
+
+    A conversation never created through ``POST /conversations`` is created on first use, unless
+    ``conversations_must_exist`` (then it is a 404). Either way it counts as changed now, so it
+    does not expire under the response that is about to run.
+    """
+    conversations = store.conversations
+    if not conversation_id:
+        return None
+    key = ConversationKey(isolation.user_key, isolation.chat_key, conversation_id)
+    if options.conversations_must_exist and await conversations.get(key) is None:
+        raise conversation_not_found(conversation_id, param="conversation")
+    await conversations.ensure(key, int(time.time()))
+    return key
+
+
+def _history_loader(
+    store: Store, record: ResponseRecord, conversation: ConversationKey | None
+) -> HistoryLoader:
     """Where the handler's history comes from: the conversation's items or the previous chain."""
 
     async def load(limit: int) -> list[dict[str, Any]]:
+        if conversation is not None:
+            return await store.conversations.recent_items(conversation, limit)
         return await store.records.history(record, limit)
 
     return load
+
+
+def _window_loader(window: list[dict[str, Any]]) -> HistoryLoader:
+    async def load(limit: int) -> list[dict[str, Any]]:
+        return window[-limit:] if limit > 0 else []
+
+    return load
+
+
+#: The terminal states whose items a conversation keeps. A failed or cancelled response adds
+#: nothing: its input was not answered, and a client retrying it should not find it twice.
+_KEPT_STATUSES = frozenset({"completed", "incomplete"})
+
+
+def _conversation_appender(
+    store: Store, record: ResponseRecord, conversation: ConversationKey | None
+) -> Callable[[dict[str, Any]], Awaitable[None]] | None:
+    """The run's ``on_terminal``: the response's input items, then its output items, go to the
+    end of its conversation (before the terminal event is logged, so its readers see them)."""
+    conversations = store.conversations
+    if conversation is None:
+        return None
+
+    async def append(snapshot: dict[str, Any]) -> None:
+        if snapshot.get("status") not in _KEPT_STATUSES:
+            return
+        items = [*record.input_items, *(snapshot.get("output") or [])]
+        await conversations.append(conversation, conversation_items(items))
+
+    return append
 
 
 async def create_response(
@@ -97,17 +154,31 @@ async def create_response(
     unstored_log: EventLog,
     null_log: NullLog,
     shutdown_requested: Callable[[], bool],
+    sealer: Sealer | None = None,
+    transport: str = "http",
+    previous_window: list[dict[str, Any]] | None = None,
 ) -> NewResponse:
     """Make the record (stored unless ``store=false``), open its event log, and build the context
-    and the run of a validated request. Raises the 400 of a missing ``previous_response_id``."""
+    and the run of a validated request. Raises the 400 of a missing ``previous_response_id``.
+
+    ``transport="websocket"``: every turn streams (its log is readable even with ``store=false``).
+    ``previous_window``: the previous response's window, held by the caller (a WebSocket keeps its
+    latest): the store is not asked for the previous response, and the history is its newest items.
+    """
     isolation = IsolationContext.from_scope(scope)
-    stream = bool(create.stream)
+    stream = bool(create.stream) or transport == "websocket"
     background = bool(create.background)
     stored = create.store is not False
     previous_id = create.previous_response_id
-    await _check_previous(store, previous_id, isolation.user_key)
+    if previous_window is None:
+        await _check_previous(store, previous_id, isolation.user_key)
+    input_items = normalize_input(create)
+    # Compaction items of the input must open (else 400, before anything runs); the handler reads
+    # the items they hold (see server/window.py). The record keeps what the client sent.
+    expand_items = compaction_expander(sealer, input_items, isolation.user_key)
     conversation = create.conversation
     conversation_id = conversation if isinstance(conversation, str) else getattr(conversation, "id", None)
+    conversation_key = await _open_conversation(store, isolation, conversation_id, options)
 
     response_id = new_id("response")
     snapshot = new_response(response_id, create, created_at=int(time.time()))
@@ -116,7 +187,7 @@ async def create_response(
     record = ResponseRecord(
         response_id=response_id,
         snapshot=snapshot,
-        input_items=normalize_input(create),
+        input_items=input_items,
         owner=isolation.user_key,
         chat_key=isolation.chat_key,
         background=background,
@@ -145,7 +216,16 @@ async def create_response(
         query_parameters=query_parameters,
         history_limit=options.default_fetch_history_count,
         shutdown_requested=shutdown_requested,
-        load_history=_history_loader(store, record),
+        load_history=(
+            _history_loader(store, record, conversation_key)
+            if previous_window is None
+            else _window_loader(previous_window)
+        ),
+        expand_items=expand_items,
+        transport=transport,
+        seal_items=None
+        if sealer is None
+        else functools.partial(compaction_item, sealer, scope=isolation.user_key),
     )
     run = ResponseRun(
         handler=handler,
@@ -156,5 +236,6 @@ async def create_response(
         log=log,
         cancellation_signal=asyncio.Event(),
         cancellation_grace_seconds=options.cancellation_grace_period_seconds,
+        on_terminal=_conversation_appender(store, record, conversation_key),
     )
     return NewResponse(record, context, run, log, stored, stream, background)

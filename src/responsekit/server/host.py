@@ -1,8 +1,10 @@
-"""ResponsesAgentServerHost: the ASGI app serving the protocol's five endpoints for one handler.
+"""ResponsesAgentServerHost: the ASGI app serving the protocol's endpoints for one handler.
 
 This module holds the routing, the endpoints and the host's lifecycle entry points. The create
 path's pieces (record, log, context, run) are made by server/create.py, a run by
-server/runner.py, and graceful shutdown (signals, draining) lives in server/draining.py.
+server/runner.py, and graceful shutdown (signals, draining) lives in server/draining.py. The
+Conversations API's endpoints live in server/conversations.py; the host routes them. WebSocket
+mode (``GET /responses`` upgraded) lives in server/websocket.py and creates through ``_new_response``.
 """
 
 from __future__ import annotations
@@ -19,19 +21,29 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from responsekit.ids import is_well_formed
 from responsekit.models.request import CreateResponse
+from responsekit.server.compaction import compact
 from responsekit.server.context import IsolationContext
-from responsekit.server.create import NullLog, create_response
+from responsekit.server.conversations import ConversationEndpoints
+from responsekit.server.create import NewResponse, NullLog, create_response
 from responsekit.server.draining import chain_exit_signals, drain, draining_server
 from responsekit.server.errors import ApiError, bad_request, internal_error, not_found, unavailable
+from responsekit.server.input_tokens import count_input_tokens
 from responsekit.server.options import ResponsesServerOptions
 from responsekit.server.queries import page_items, parse_input_items_query, parse_retrieve_query
 from responsekit.server.runner import ResponseRun
+from responsekit.server.sealing import Sealer
 from responsekit.server.sse import EventStreamResponse
 from responsekit.server.validation import parse_create_request
+from responsekit.server.websocket import (
+    WebSocketConnection,
+    WebSocketEndpoint,
+    close_sockets_before_server_shutdown,
+    uvicorn_websocket_options,
+)
 from responsekit.store.memory import MemoryEventLog, MemoryStore
 from responsekit.store.protocols import LogNotFound, ResponseRecord, Store, StoreUnavailable
 from responsekit.streaming.events import encode_json
@@ -71,8 +83,10 @@ def _logged(task: asyncio.Task) -> None:
 
 
 class ResponsesAgentServerHost(Starlette):
-    """Serves ``POST /responses``, ``GET/DELETE /responses/{id}``, ``POST /responses/{id}/cancel`` and
-    ``GET /responses/{id}/input_items`` (plus ``/readiness`` and ``/liveness``) for one handler.
+    """Serves ``POST /responses``, ``GET/DELETE /responses/{id}``, ``POST /responses/{id}/cancel``,
+    ``GET /responses/{id}/input_items``, WebSocket mode on ``GET /responses``,
+    ``POST /responses/compact``, ``POST /responses/input_tokens`` and the Conversations API (plus
+    ``/readiness`` and ``/liveness``) for one handler.
 
     Register the handler with ``@app.response_handler``; serve with ``app.run()`` or any ASGI server;
     mount it inside another ASGI app if you like (call ``await app.startup()`` / ``shutdown()`` from
@@ -94,23 +108,37 @@ class ResponsesAgentServerHost(Starlette):
         self._store = store
         self._store_started = False
         self._handler: Handler | None = None
+        self._compact_handler: Handler | None = None
+        self._input_tokens_counter: Handler | None = None
+        self._sealer: Sealer | None = None
         self._runs: dict[str, ResponseRun] = {}
         self._cancel_subscriptions: dict[str, Callable[[], None]] = {}
         self._tasks: set[asyncio.Task] = set()
         self._streams: set[EventStreamResponse] = set()  # open SSE responses (closed on shutdown)
+        self._sockets: set[WebSocketConnection] = set()  # open WebSocket connections (closed on shutdown)
         self._shutting_down = False
         self._shutdown_task: asyncio.Task | None = None
         self._unstored_log = MemoryEventLog(self.options.event_log_retention_seconds)
         self._null_log = NullLog()
         p = self.prefix
+        conversations = ConversationEndpoints(
+            self.options,
+            read_body=self._read_body,
+            open_store=self._ensure_store,
+            check_open=self._check_open,
+        )
         routes = [
             Route(f"{p}/responses", _endpoint(self._create), methods=["POST"]),
+            WebSocketRoute(f"{p}/responses", WebSocketEndpoint(self)),  # GET upgraded: WebSocket mode
+            Route(f"{p}/responses/compact", _endpoint(self._compact), methods=["POST"]),
+            Route(f"{p}/responses/input_tokens", _endpoint(self._input_tokens), methods=["POST"]),
             Route(f"{p}/responses/{{response_id}}", _endpoint(self._retrieve), methods=["GET"]),
             Route(f"{p}/responses/{{response_id}}", _endpoint(self._delete), methods=["DELETE"]),
             Route(f"{p}/responses/{{response_id}}/cancel", _endpoint(self._cancel), methods=["POST"]),
             Route(
                 f"{p}/responses/{{response_id}}/input_items", _endpoint(self._input_items), methods=["GET"]
             ),
+            *conversations.routes(p, _endpoint),
             Route("/readiness", self._readiness, methods=["GET"]),
             Route("/liveness", self._liveness, methods=["GET"]),
         ]
@@ -130,6 +158,38 @@ class ResponsesAgentServerHost(Starlette):
         self._handler = handler
         return handler
 
+    def compact_handler(self, handler: Handler) -> Handler:
+        """Decorator: ``handler(request, context)`` (async or sync) serves ``POST /responses/compact``.
+
+        It returns the compacted window: a list of items, or ``{"output": [...], "usage": {...}}``.
+        ``context`` holds the resolved window and ``seal(items)`` (see server/compaction.py). Without
+        one, the whole window becomes one sealed ``compaction`` item (lossless).
+        """
+        self._compact_handler = handler
+        return handler
+
+    def input_tokens_counter(self, counter: Handler) -> Handler:
+        """Decorator: ``counter(request, context) -> int`` (async or sync) serves
+        ``POST /responses/input_tokens``; ``context.estimate()`` is the default count (see
+        server/input_tokens.py)."""
+        self._input_tokens_counter = counter
+        return counter
+
+    @property
+    def sealer(self) -> Sealer:
+        """The key compaction items are sealed with: made once (at startup), used by every request."""
+        if self._sealer is None:
+            self._sealer = Sealer(self.options.compaction_key)
+            if self._sealer.ephemeral:
+                shared = self._store is not None and self._store.name != "memory"
+                logger.log(
+                    logging.WARNING if shared else logging.INFO,
+                    "no compaction key is set (ResponsesServerOptions.compaction_key or "
+                    "RESPONSEKIT_COMPACTION_KEY): compaction items open only on this process until it "
+                    "stops; give every replica the same key",
+                )
+        return self._sealer
+
     @property
     def store(self) -> Store:
         if self._store is None:
@@ -148,6 +208,7 @@ class ResponsesAgentServerHost(Starlette):
                 event_log_retention_seconds=self.options.event_log_retention_seconds,
                 max_stored_responses=self.options.max_stored_responses,
                 max_stored_bytes=self.options.max_stored_bytes,
+                conversation_retention_seconds=self.options.conversation_retention_seconds,
             )
         from responsekit.store.redis import RedisStore  # optional dependency
 
@@ -174,6 +235,7 @@ class ResponsesAgentServerHost(Starlette):
         # request's now, so the first request does not pay for it.
         CreateResponse.model_rebuild()
         await self._ensure_store()
+        self.sealer  # noqa: B018 - the compaction key, made once, before the first request
         # Start draining on SIGTERM/SIGINT itself (see server/draining.py).
         chain_exit_signals(self.begin_shutdown)
 
@@ -191,7 +253,7 @@ class ResponsesAgentServerHost(Starlette):
             self._shutdown_task = asyncio.get_running_loop().create_task(
                 drain(
                     lambda: self._runs.values(),
-                    lambda: self._streams,
+                    lambda: [*self._streams, *self._sockets],
                     self.options.shutdown_grace_period_seconds,
                 )
             )
@@ -219,8 +281,12 @@ class ResponsesAgentServerHost(Starlette):
         import uvicorn
 
         port = port if port is not None else int(os.environ.get("PORT", "8088"))
-        config = uvicorn.Config(self, host=host, port=port, **uvicorn_options)
-        await draining_server(config, self.begin_shutdown).serve()
+        config = uvicorn.Config(
+            self, host=host, port=port, **{**uvicorn_websocket_options(self.options), **uvicorn_options}
+        )
+        server = draining_server(config, self.begin_shutdown)
+        close_sockets_before_server_shutdown(server, self)
+        await server.serve()
 
     # -- endpoints --------------------------------------------------------------------------------------
     async def _read_body(self, request: Request) -> bytes:
@@ -254,34 +320,16 @@ class ResponsesAgentServerHost(Starlette):
 
     async def _create(self, request: Request) -> Response:
         self._check_open()
-        if self._handler is None:
-            raise ApiError(
-                500,
-                "No response handler is registered on this server.",
-                type="server_error",
-                code="no_handler",
-            )
+        self._require_handler()
         body = await self._read_body(request)
         create = parse_create_request(body, reject_unknown_fields=self.options.reject_unknown_fields)
-        store = await self._ensure_store()
-        new = await create_response(
+        new = await self._new_response(
             create,
             scope=request.scope,
             query_parameters=dict(request.query_params) if request.scope.get("query_string") else {},
-            store=store,
-            options=self.options,
-            handler=self._handler,
-            unstored_log=self._unstored_log,
-            null_log=self._null_log,
-            shutdown_requested=lambda: self._shutting_down,
         )
         response_id, run, stored, log = new.response_id, new.run, new.stored, new.log
         stream, background = new.stream, new.background
-        self._runs[response_id] = run
-        if stored:  # a cancel requested through the store (e.g. on another replica) reaches this run
-            self._cancel_subscriptions[response_id] = store.cancels.subscribe(
-                response_id, lambda: run.cancel("cancelled")
-            )
 
         if not stream and not background:  # default mode: run here, answer with the final object
             try:
@@ -292,16 +340,84 @@ class ResponsesAgentServerHost(Starlette):
                 raise StoreUnavailable(str(run.store_error))
             return _json(final)
 
-        task = asyncio.get_running_loop().create_task(run.execute())
-        self._tasks.add(task)
-        task.add_done_callback(
-            lambda t: (self._tasks.discard(t), self._forget(response_id, stored), _logged(t))
-        )
+        self._launch(new)
         if not stream:  # background: answer at once with the queued response
             return _json(new.snapshot)
         frames = await log.read(response_id, -1, self.options.sse_keep_alive_interval_seconds)
         on_disconnect = None if background else (lambda: run.cancel("disconnected"))
         return EventStreamResponse(frames, on_disconnect=on_disconnect, registry=self._streams)
+
+    async def _compact(self, request: Request) -> Response:
+        self._check_open()
+        body = await self._read_body(request)
+        result = await compact(
+            body,
+            scope=request.scope,
+            store=await self._ensure_store(),
+            options=self.options,
+            sealer=self.sealer,
+            handler=self._compact_handler,
+        )
+        return _json(result)
+
+    async def _input_tokens(self, request: Request) -> Response:
+        self._check_open()
+        body = await self._read_body(request)
+        result = await count_input_tokens(
+            body,
+            scope=request.scope,
+            store=await self._ensure_store(),
+            options=self.options,
+            sealer=self.sealer,
+            counter=self._input_tokens_counter,
+        )
+        return _json(result)
+
+    def _require_handler(self) -> Handler:
+        if self._handler is None:
+            raise ApiError(
+                500,
+                "No response handler is registered on this server.",
+                type="server_error",
+                code="no_handler",
+            )
+        return self._handler
+
+    async def _new_response(
+        self, create: CreateResponse, *, scope: dict, query_parameters: dict[str, str], **create_options: Any
+    ) -> NewResponse:
+        """``create_response`` for a validated request (HTTP or WebSocket), its run registered here."""
+        store = await self._ensure_store()
+        new = await create_response(
+            create,
+            scope=scope,
+            query_parameters=query_parameters,
+            store=store,
+            options=self.options,
+            handler=self._require_handler(),
+            unstored_log=self._unstored_log,
+            null_log=self._null_log,
+            shutdown_requested=lambda: self._shutting_down,
+            sealer=self.sealer,
+            **create_options,
+        )
+        response_id, run = new.response_id, new.run
+        self._runs[response_id] = run
+        if new.stored:  # a cancel requested through the store (e.g. on another replica) reaches this run
+            self._cancel_subscriptions[response_id] = store.cancels.subscribe(
+                response_id, lambda: run.cancel("cancelled")
+            )
+        return new
+
+    def _launch(self, new: NewResponse) -> asyncio.Task:
+        """Run a registered response in a task of its own; the host forgets it when it ends."""
+        response_id, stored = new.response_id, new.stored
+        task = asyncio.get_running_loop().create_task(new.run.execute())
+        self._tasks.add(task)
+        task.add_done_callback(
+            lambda t: (self._tasks.discard(t), self._forget(response_id, stored), _logged(t))
+        )
+        return task
 
     def _forget(self, response_id: str, stored: bool) -> None:
         self._runs.pop(response_id, None)

@@ -31,8 +31,14 @@ def normalize_input(request: models.CreateResponse) -> list[dict[str, Any]]:
                 "content": [{"type": "input_text", "text": raw}],
             }
         ]
+    return normalize_items(raw)
+
+
+def normalize_items(entries: list[Any]) -> list[dict[str, Any]]:
+    """Validated input items (models) as stored items: each with a string id, messages with a
+    type, list content and a status (a create's input, or items added to a conversation)."""
     items = []
-    for entry in raw:
+    for entry in entries:
         item = entry.model_dump(mode="json", by_alias=True, exclude_unset=True)
         if "role" in item and item.get("type", "message") == "message":
             item["type"] = "message"

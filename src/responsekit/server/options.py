@@ -47,6 +47,7 @@ class ResponsesServerOptions:
     #: code ``websocket_connection_limit_reached`` (the client opens a new one).
     websocket_max_age_seconds: float = 3600.0
     #: Seconds between the server's pings on an idle WebSocket (intermediaries keep it open).
+    #: ``app.run()`` hands it to uvicorn; under another ASGI server, configure that server's pings.
     websocket_ping_interval_seconds: float = 20.0
     #: Key of the default compaction's authenticated encryption (any string; every replica must
     #: share it). Defaults to the RESPONSEKIT_COMPACTION_KEY environment variable, else a random key

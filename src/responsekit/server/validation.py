@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,6 +18,8 @@ from responsekit.models import _generated as models
 from responsekit.models import _generated_constants as constants
 from responsekit.models.request import CreateResponse
 from responsekit.server.errors import ApiError, bad_request
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 #: Item and content-part types a request may hold (generated from the spec: models/_generated_constants.py).
 INPUT_ITEM_TYPES = constants.INPUT_ITEM_TYPES | {"message"}
@@ -88,7 +90,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-def _check_numbers(data: dict[str, Any]) -> tuple[bool, bool]:
+def _check_numbers(data: dict[str, Any], known_fields: frozenset[str] | None = None) -> tuple[bool, bool]:
     """Refuse what no field can hold; returns (dropped an unknown field, saw a wide integer).
 
     In known fields, integer literals too long to convert and numbers that overflow a float
@@ -98,7 +100,7 @@ def _check_numbers(data: dict[str, Any]) -> tuple[bool, bool]:
     """
     dropped = wide = False
     for key in list(data):
-        known = key in KNOWN_REQUEST_FIELDS
+        known = key in (KNOWN_REQUEST_FIELDS if known_fields is None else known_fields)
         stack: list[tuple[Any, list[Any]]] = [(data[key], [key])]
         while stack:
             value, path = stack.pop()
@@ -172,12 +174,9 @@ def _require_type(obj: dict[str, Any], param: str) -> None:
     _check_type(obj["type"], param)
 
 
-def _check_item_types(data: dict[str, Any]) -> bool:
-    """Name unknown item/content types and bad item ids; returns True if it filled in a message type.
-
-    Item ids must be strings, and unique among the request's own items: input_items pages by item
-    id, and a repeated id would make its cursors ambiguous.
-    """
+def _check_item_types(data: dict[str, Any], items_field: str = "input") -> bool:
+    """Name unknown item/content types and bad item ids (see check_input_items), and untyped
+    ``text.format`` and ``tool_choice`` objects; returns True if it filled in a message type."""
     # Objects of a `type`-tagged union whose generated models all default their `type`: without
     # one they would validate as anything and be echoed back as an object no client can read.
     text = data.get("text")
@@ -185,7 +184,19 @@ def _check_item_types(data: dict[str, Any]) -> bool:
         _require_type(text["format"], "text.format.type")
     if isinstance(data.get("tool_choice"), dict):
         _require_type(data["tool_choice"], "tool_choice.type")
-    items = data.get("input")
+    return check_input_items(data.get(items_field), items_field)
+
+
+def check_input_items(items: Any, field: str = "input") -> bool:
+    """The checks every list of input items gets before validation (a create's ``input``, a
+    conversation's ``items``): unknown item and content types are named (through the item union
+    their error would read as unrelated missing fields), item ids must be strings and unique among
+    the request's own items (lists page by item id; a repeated id would make cursors ambiguous).
+
+    An item with a role and no type is given ``"type": "message"`` in place; returns True if any
+    was. Raises a 400 ApiError naming the place under ``field`` (``items[2].content[0].type``).
+    Anything but a list is left to validation.
+    """
     changed = False
     if not isinstance(items, list):
         return changed
@@ -199,32 +210,32 @@ def _check_item_types(data: dict[str, Any]) -> bool:
             item["type"] = "message"
             changed = True
         if "type" not in item and "id" not in item:  # neither a message nor an item reference
-            _require_type(item, f"input[{i}].type")
+            _require_type(item, f"{field}[{i}].type")
         item_type = item.get("type")
         if item_type is not None:
-            _check_type(item_type, f"input[{i}].type")
+            _check_type(item_type, f"{field}[{i}].type")
             if item_type not in INPUT_ITEM_TYPES:
                 raise bad_request(
-                    f"Invalid value for 'input[{i}].type': unknown item type {item_type[:80]!r}. "
+                    f"Invalid value for '{field}[{i}].type': unknown item type {item_type[:80]!r}. "
                     f"Supported: {', '.join(sorted(INPUT_ITEM_TYPES))}.",
-                    param=f"input[{i}].type",
+                    param=f"{field}[{i}].type",
                     code="invalid_value",
                 )
         item_id = item.get("id")
         if item_id is not None:
             if not isinstance(item_id, str):
                 raise bad_request(
-                    f"Invalid value for 'input[{i}].id': an item id must be a string, not {json_type(item_id)}.",
-                    param=f"input[{i}].id",
+                    f"Invalid value for '{field}[{i}].id': an item id must be a string, not {json_type(item_id)}.",
+                    param=f"{field}[{i}].id",
                     code="invalid_value",
                 )
             # An item reference's id names another item (maybe one of this request): not its own.
             own = item_type not in (None, "item_reference") or "role" in item
             if item_id in seen_ids and own:
                 raise bad_request(
-                    f"Invalid value for 'input[{i}].id': {item_id[:80]!r} is also the id of input[{seen_ids[item_id]}]; "
+                    f"Invalid value for '{field}[{i}].id': {item_id[:80]!r} is also the id of {field}[{seen_ids[item_id]}]; "
                     "item ids must be unique within a request.",
-                    param=f"input[{i}].id",
+                    param=f"{field}[{i}].id",
                     code="invalid_value",
                 )
             if item_id and own:
@@ -235,12 +246,12 @@ def _check_item_types(data: dict[str, Any]) -> bool:
                 if not isinstance(part, dict) or "type" not in part:
                     continue
                 part_type = part["type"]
-                _check_type(part_type, f"input[{i}].content[{j}].type")  # parts have no untyped form
+                _check_type(part_type, f"{field}[{i}].content[{j}].type")  # parts have no untyped form
                 if part_type not in CONTENT_PART_TYPES:
                     raise bad_request(
-                        f"Invalid value for 'input[{i}].content[{j}].type': unknown content type {part_type[:80]!r}. "
+                        f"Invalid value for '{field}[{i}].content[{j}].type': unknown content type {part_type[:80]!r}. "
                         f"Supported: {', '.join(sorted(CONTENT_PART_TYPES))}.",
-                        param=f"input[{i}].content[{j}].type",
+                        param=f"{field}[{i}].content[{j}].type",
                         code="invalid_value",
                     )
     return changed
@@ -359,24 +370,65 @@ KNOWN_REQUEST_FIELDS = frozenset(
 
 
 def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) -> CreateResponse:
+    request, data = parse_request(body, CreateResponse, reject_unknown_fields=reject_unknown_fields)
+    if data.get("previous_response_id") and data.get("conversation"):
+        raise bad_request(
+            "Mutually exclusive parameters: use either 'previous_response_id' or 'conversation', not both.",
+            param="previous_response_id",
+            code="mutually_exclusive_parameters",
+        )
+    if data.get("background") and data.get("store") is False:
+        raise bad_request(
+            "Background mode needs store=true: a background response must be retrievable.",
+            param="background",
+            code="invalid_value",
+        )
+    return request
+
+
+def parse_request(
+    body: bytes,
+    model: type[_Model],
+    *,
+    reject_unknown_fields: bool = False,
+    required: tuple[str, ...] = (),
+    items_field: str = "input",
+) -> tuple[_Model, dict[str, Any]]:
+    """The body validated as ``model`` (a generated request body), with the JSON object it came from.
+
+    Every request body gets the same checks and the same error messages: create, compact,
+    input_tokens, conversations. A field named in ``required`` that is absent, null or empty is 400
+    ``missing_required_parameter``. ``items_field`` is the field holding the request's input items
+    (``items`` in the Conversations API), checked with :func:`check_input_items`.
+    """
+    known_fields = (
+        KNOWN_REQUEST_FIELDS
+        if model is CreateResponse
+        else frozenset(field.alias or name for name, field in model.model_fields.items())
+    )
     # A UTF-8 byte order mark is allowed, and meaningless: drop it once, for both parsers.
     body = body.removeprefix(b"\xef\xbb\xbf")
     data = parse_json_object(body)
     if reject_unknown_fields:
-        unknown = sorted(set(data) - KNOWN_REQUEST_FIELDS)
+        unknown = sorted(set(data) - known_fields)
         if unknown:
             raise bad_request(
                 f"Unrecognized request argument supplied: {unknown[0]}.",
                 param=unknown[0],
                 code="unknown_parameter",
             )
-    dropped, wide = _check_numbers(data)
-    if _check_item_types(data) or dropped:
+    for name in required:
+        if data.get(name) in (None, ""):
+            raise bad_request(
+                f"Missing required parameter: '{name}'.", param=name, code="missing_required_parameter"
+            )
+    dropped, wide = _check_numbers(data, known_fields)
+    if _check_item_types(data, items_field) or dropped:
         body = json.dumps(data).encode()
     for attempt in range(3):
         try:
             # Strict JSON validation: "yes" is not a boolean and "1" is not a number.
-            request = CreateResponse.model_validate_json(body, strict=True)
+            request = model.model_validate_json(body, strict=True)
             break
         except ValidationError as exc:
             invalid = next((e for e in exc.errors(include_url=False) if e["type"] == "json_invalid"), None)
@@ -391,16 +443,4 @@ def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) ->
             raise summarize(exc, data) from None
     if wide:
         _check_ranges(request)
-    if data.get("previous_response_id") and data.get("conversation"):
-        raise bad_request(
-            "Mutually exclusive parameters: use either 'previous_response_id' or 'conversation', not both.",
-            param="previous_response_id",
-            code="mutually_exclusive_parameters",
-        )
-    if data.get("background") and data.get("store") is False:
-        raise bad_request(
-            "Background mode needs store=true: a background response must be retrievable.",
-            param="background",
-            code="invalid_value",
-        )
-    return request
+    return request, data

@@ -20,6 +20,10 @@ MODULES = (
     "input_items",
     "errors",
     "tools",
+    "websocket",
+    "compaction",
+    "input_tokens",
+    "conversations",
 )
 
 for _name in MODULES:
