@@ -38,11 +38,11 @@ from responsekit.server.validation import parse_request
 from responsekit.server.window import (
     Hook,
     WindowContext,
-    plain_item,
     client_headers_of,
     compaction_expander,
     compaction_item,
     load_history,
+    plain_item,
 )
 from responsekit.streaming.usage import _complete_usage
 
