@@ -29,20 +29,15 @@ from pydantic import BaseModel
 
 from responsekit.ids import new_id
 from responsekit.models import _generated as models
-from responsekit.server.context import IsolationContext
-from responsekit.server.create import _check_previous
 from responsekit.server.errors import ApiError, internal_error
-from responsekit.server.inputs import normalize_input
 from responsekit.server.sealing import Sealer
 from responsekit.server.validation import parse_request
 from responsekit.server.window import (
     Hook,
     WindowContext,
-    client_headers_of,
-    compaction_expander,
     compaction_item,
-    load_history,
     plain_item,
+    resolve_window,
 )
 from responsekit.streaming.usage import _complete_usage
 
@@ -146,20 +141,8 @@ async def compact(
 ) -> dict[str, Any]:
     """Serve one ``POST /responses/compact`` (errors raise ApiError; the host answers the envelope)."""
     request = parse_compact_request(body, reject_unknown_fields=options.reject_unknown_fields)
-    isolation = IsolationContext.from_scope(scope)
-    await _check_previous(store, request.previous_response_id, isolation.user_key)
-    input_items = normalize_input(request)
-    expand = compaction_expander(sealer, input_items, isolation.user_key)
-    history = await load_history(store, options, isolation, previous_response_id=request.previous_response_id)
-    context = CompactionContext(
-        sealer=sealer,
-        request=request,
-        isolation=isolation,
-        client_headers=client_headers_of(scope),
-        input_items=input_items,
-        history=history,
-        expand=expand,
-    )
+    window = await resolve_window(request, scope, store=store, options=options, sealer=sealer)
+    context = CompactionContext(sealer=sealer, **window)
     if handler is None:
         output, usage = [context.seal()], zero_usage()
     else:

@@ -17,13 +17,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from responsekit.ids import is_well_formed, new_id
+from responsekit.ids import new_id
 from responsekit.server.context import HistoryLoader, IsolationContext, ResponseContext
 from responsekit.server.conversations import conversation_items, conversation_not_found
-from responsekit.server.errors import bad_request
 from responsekit.server.inputs import normalize_input
 from responsekit.server.runner import ResponseRun
-from responsekit.server.window import compaction_expander, compaction_item
+from responsekit.server.window import check_previous, compaction_expander, compaction_item, conversation_id_of
 from responsekit.store.protocols import ConversationKey, ResponseRecord
 from responsekit.streaming.snapshot import new_response
 
@@ -67,18 +66,6 @@ class NewResponse:
     def snapshot(self) -> dict[str, Any]:
         """The initial snapshot (``queued`` or ``in_progress``, no output)."""
         return self.record.snapshot
-
-
-async def _check_previous(store: Store, previous_id: str | None, owner: str | None) -> None:
-    if not previous_id:
-        return
-    previous = await store.records.get(previous_id) if is_well_formed(previous_id) else None
-    if previous is None or previous.owner != owner:
-        raise bad_request(
-            f"Previous response with id '{previous_id}' not found.",
-            param="previous_response_id",
-            code="previous_response_not_found",
-        )
 
 
 async def _open_conversation(
@@ -171,13 +158,12 @@ async def create_response(
     stored = create.store is not False
     previous_id = create.previous_response_id
     if previous_window is None:
-        await _check_previous(store, previous_id, isolation.user_key)
+        await check_previous(store, previous_id, isolation.user_key)
     input_items = normalize_input(create)
     # Compaction items of the input must open (else 400, before anything runs); the handler reads
     # the items they hold (see server/window.py). The record keeps what the client sent.
     expand_items = compaction_expander(sealer, input_items, isolation.user_key)
-    conversation = create.conversation
-    conversation_id = conversation if isinstance(conversation, str) else getattr(conversation, "id", None)
+    conversation_id = conversation_id_of(create)
     conversation_key = await _open_conversation(store, isolation, conversation_id, options)
 
     response_id = new_id("response")

@@ -24,19 +24,14 @@ from pydantic import BaseModel
 
 from responsekit.models import _generated as models
 from responsekit.server.compaction import call_hook
-from responsekit.server.context import IsolationContext
-from responsekit.server.create import _check_previous
 from responsekit.server.errors import ApiError, bad_request, internal_error
-from responsekit.server.inputs import normalize_input
 from responsekit.server.sealing import Sealer
 from responsekit.server.validation import parse_request
 from responsekit.server.window import (
     Hook,
     WindowContext,
-    client_headers_of,
-    compaction_expander,
     conversation_id_of,
-    load_history,
+    resolve_window,
 )
 
 if TYPE_CHECKING:
@@ -155,25 +150,15 @@ async def count_input_tokens(
 ) -> dict[str, Any]:
     """Serve one ``POST /responses/input_tokens`` (errors raise ApiError; the host answers the envelope)."""
     request = parse_input_tokens_request(body, reject_unknown_fields=options.reject_unknown_fields)
-    isolation = IsolationContext.from_scope(scope)
-    await _check_previous(store, request.previous_response_id, isolation.user_key)
-    input_items = normalize_input(request)
-    expand = compaction_expander(sealer, input_items, isolation.user_key)
-    history = await load_history(
-        store,
-        options,
-        isolation,
-        previous_response_id=request.previous_response_id,
+    window = await resolve_window(
+        request,
+        scope,
+        store=store,
+        options=options,
+        sealer=sealer,
         conversation_id=conversation_id_of(request),
     )
-    context = InputTokensContext(
-        request=request,
-        isolation=isolation,
-        client_headers=client_headers_of(scope),
-        input_items=input_items,
-        history=history,
-        expand=expand,
-    )
+    context = InputTokensContext(**window)
     if counter is None:
         count = context.estimate()
     else:

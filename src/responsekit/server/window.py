@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from responsekit.ids import new_id
+from responsekit.ids import is_well_formed, new_id
 from responsekit.server.context import IsolationContext, ItemExpander, _adapter, _typed
 from responsekit.server.conversations import conversation_not_found
 from responsekit.server.errors import ApiError, bad_request
-from responsekit.server.inputs import input_text
+from responsekit.server.inputs import input_text, normalize_input
 from responsekit.server.sealing import Sealer, SealError
 from responsekit.store.protocols import ConversationKey, ResponseRecord
 
@@ -170,6 +170,19 @@ async def load_history(
     return await store.records.history(probe, limit)
 
 
+async def check_previous(store: Store, previous_id: str | None, owner: str | None) -> None:
+    """A ``previous_response_id`` must name a stored response of the caller's (else 400)."""
+    if not previous_id:
+        return
+    previous = await store.records.get(previous_id) if is_well_formed(previous_id) else None
+    if previous is None or previous.owner != owner:
+        raise bad_request(
+            f"Previous response with id '{previous_id}' not found.",
+            param="previous_response_id",
+            code="previous_response_not_found",
+        )
+
+
 def conversation_id_of(request: Any) -> str | None:
     """The conversation a request names (by id, or as ``{"id": ...}``), if any."""
     conversation = getattr(request, "conversation", None)
@@ -226,6 +239,38 @@ def client_headers_of(scope: Mapping[str, Any]) -> dict[str, str]:
     """The ``x-client-*`` headers of a request (as ResponseContext.client_headers holds them)."""
     return {
         k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k.startswith(b"x-client-")
+    }
+
+
+async def resolve_window(
+    request: Any,
+    scope: Mapping[str, Any],
+    *,
+    store: Store,
+    options: ResponsesServerOptions,
+    sealer: Sealer,
+    conversation_id: str | None = None,
+) -> dict[str, Any]:
+    """A compact or input_tokens request's window, as a :class:`WindowContext`'s arguments: the
+    previous response checked, the input's compaction items checked (400s), the history loaded."""
+    isolation = IsolationContext.from_scope(scope)
+    await check_previous(store, request.previous_response_id, isolation.user_key)
+    input_items = normalize_input(request)
+    expand = compaction_expander(sealer, input_items, isolation.user_key)
+    history = await load_history(
+        store,
+        options,
+        isolation,
+        previous_response_id=request.previous_response_id,
+        conversation_id=conversation_id,
+    )
+    return {
+        "request": request,
+        "isolation": isolation,
+        "client_headers": client_headers_of(scope),
+        "input_items": input_items,
+        "history": history,
+        "expand": expand,
     }
 
 
