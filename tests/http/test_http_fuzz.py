@@ -481,14 +481,9 @@ def test_compacting_an_item_reference_in_shorthand(server):
     assert _post(server.http, "/responses", again)["status"] == "completed"
 
 
-#: Found by fuzzing in the create path, outside the conversation endpoints; each test says where.
-_OUTSIDE = "found by fuzzing; the fix belongs to {}"
-
-
-@pytest.mark.xfail(strict=True, reason=_OUTSIDE.format("server/inputs.py (normalize_items)"))
 def test_input_items_take_the_form_clients_read(server):
-    """What a conversation fills in (``status``, a tool search's ``execution``, an input image's
-    ``detail``) and leaves out (compaction triggers, which have no item form), GET
+    """Found by fuzzing: what a conversation fills in (``status``, a tool search's ``execution``, an
+    input image's ``detail``) and leaves out (compaction triggers, which have no item form), GET
     /responses/{id}/input_items needs too: strict clients refuse the list otherwise."""
     items = [
         {"role": "user", "content": [IMAGE]},
@@ -497,29 +492,35 @@ def test_input_items_take_the_form_clients_read(server):
         {"type": "compaction_trigger"},
     ]
     response_id = _create(server.http, input=items)
-    oa.ResponseItemList.model_validate(server.http.get(f"/responses/{response_id}/input_items").json())
+    listed = server.http.get(f"/responses/{response_id}/input_items", params={"order": "asc"}).json()
+    page = oa.ResponseItemList.model_validate(listed)
+    assert [item.type for item in page.data] == ["message", "function_call", "tool_search_call"]
+    assert page.data[0].content[0].detail == "auto"
+    assert page.data[1].status == page.data[2].status == "completed"
+    assert page.data[2].execution == "server"
 
 
-@pytest.mark.xfail(
-    strict=True, reason=_OUTSIDE.format("streaming/snapshot.py (request_as_dict) and server/inputs.py")
-)
 @pytest.mark.parametrize(
-    "tool",
+    ("tool", "nested", "kind"),
     [
-        {"type": "web_search_preview", "user_location": {"city": "Paris"}},
-        {"type": "code_interpreter", "container": {}},
-        {"type": "shell", "environment": {}},
+        ({"type": "web_search_preview", "user_location": {"city": "Paris"}}, "user_location", "approximate"),
+        ({"type": "code_interpreter", "container": {}}, "container", "auto"),
+        ({"type": "shell", "environment": {}}, "environment", "container_auto"),
     ],
     ids=["web_search_preview.user_location", "code_interpreter.container", "shell.environment"],
 )
-def test_a_nested_object_left_untyped_is_echoed_with_its_type(server, tool):
-    """A request may leave out the ``type`` of a nested object whose schema gives it one default
-    (``approximate``, ``auto``, ``container_auto``): the request models fill it in, a dump with
-    ``exclude_unset`` drops it again, and clients require it in the echoed tool (and in the tools of
-    a ``tool_search_output`` item)."""
-    oa.Response.model_validate(
-        _post(server.http, "/responses", {"model": "m", "input": "hi", "tools": [tool]})
-    )
+def test_a_nested_object_left_untyped_is_echoed_with_its_type(server, tool, nested, kind):
+    """Found by fuzzing: a request may leave out the ``type`` of a nested object whose schema gives
+    it one default (``approximate``, ``auto``, ``container_auto``): the request models fill it in, a
+    dump with ``exclude_unset`` dropped it again, and clients require it in the echoed tool (and in
+    the tools of a ``tool_search_output`` item, listed by input_items and by a conversation)."""
+    created = _post(server.http, "/responses", {"model": "m", "input": "hi", "tools": [tool]})
+    assert created["tools"][0][nested]["type"] == kind
+    oa.Response.model_validate(created)
     output = {"type": "tool_search_output", "execution": "client", "tools": [tool]}
+    response_id = _create(server.http, input=[output])
+    listed = server.http.get(f"/responses/{response_id}/input_items").json()
+    assert oa.ResponseItemList.model_validate(listed).data[0].tools[0].type == tool["type"]
+    assert listed["data"][0]["tools"][0][nested]["type"] == kind
     conversation_id = _conversation(server.http, [output])
     oc.ConversationItemList.model_validate(server.http.get(f"/conversations/{conversation_id}/items").json())

@@ -72,11 +72,12 @@ def _assert_plain_input(items: list) -> None:
     assert message.content[0].type == "input_text" and message.content[0].text == "in parts"
     assert isinstance(call, models.FunctionToolCall)
     assert type(call.call_id) is str and call.call_id == "call_1"
-    assert isinstance(output, models.FunctionCallOutputItemParam)
+    # The stored form carries a status, so history reads it as the resource (the input as the param).
+    assert isinstance(output, (models.FunctionCallOutputItemParam, models.FunctionToolCallOutputResource))
     assert type(output.call_id) is str and output.call_id == "call_1"
     assert type(output.output) is str and output.output == "found it"
     assert isinstance(parts_output.output, list)
-    assert isinstance(parts_output.output[0], models.InputTextContentParam)
+    assert isinstance(parts_output.output[0], (models.InputTextContentParam, models.InputTextContent))
     assert parts_output.output[0].text == "found in parts"
 
 

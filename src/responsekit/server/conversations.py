@@ -23,7 +23,7 @@ from responsekit.ids import new_id
 from responsekit.models import _generated as models
 from responsekit.server.context import IsolationContext
 from responsekit.server.errors import ApiError, bad_request
-from responsekit.server.inputs import normalize_items
+from responsekit.server.inputs import normalize_items, readable_item
 from responsekit.server.queries import check_include, parse_input_items_query
 from responsekit.server.validation import parse_request
 from responsekit.store.protocols import ConversationKey, ConversationRecord, CursorNotFound
@@ -67,33 +67,8 @@ def _list(items: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
     }
 
 
-#: Item types whose conversation form (the upstream ``ConversationItem`` union) requires a
-#: ``status`` that their input form may leave out: an item added without one is ``completed``.
-_STATUS_REQUIRED = frozenset(
-    {
-        "message",
-        "function_call",
-        "function_call_output",
-        "file_search_call",
-        "web_search_call",
-        "image_generation_call",
-        "computer_call",
-        "computer_call_output",
-        "tool_search_call",
-        "tool_search_output",
-        "program_output",
-        "code_interpreter_call",
-        "local_shell_call",
-        "shell_call",
-        "shell_call_output",
-        "apply_patch_call",
-        "apply_patch_call_output",
-    }
-)
-
-
-#: Input items a conversation does not keep, as they have no conversation form: why, said to a
-#: client that adds one.
+#: Stored items a conversation does not keep, as they have no conversation form: why, said to a
+#: client that adds one. (A compaction trigger is not even stored: see server/inputs.py.)
 _NOT_KEPT = {
     "item_reference": "an item reference cannot be added to a conversation; add the item itself",
     "compaction_trigger": (
@@ -103,67 +78,32 @@ _NOT_KEPT = {
 }
 
 
-#: Item types whose conversation form requires ``execution`` (who ran the tool search), which
-#: their input form may leave out: an item added without one states ``server``, the tool's default.
-_EXECUTION_REQUIRED = frozenset({"tool_search_call", "tool_search_output"})
-
-
-def _with_image_details(parts: Any) -> Any:
-    """Content parts with the ``detail`` every ``input_image`` states in its conversation form
-    (``auto``, the default, where the request left it out or null); the parts given are not changed."""
-    if not isinstance(parts, list) or not any(
-        isinstance(part, dict) and part.get("type") == "input_image" and part.get("detail") is None
-        for part in parts
-    ):
-        return parts
-    return [
-        {**part, "detail": "auto"}
-        if isinstance(part, dict) and part.get("type") == "input_image" and part.get("detail") is None
-        else part
-        for part in parts
-    ]
-
-
-def _kind(item: dict[str, Any]) -> Any:
-    """An item's type; an item without one is an item reference (``{"id": ...}``, the only input
-    item that may leave its type out: a message is given its type when normalized)."""
-    return item.get("type") or "item_reference"
-
-
 def conversation_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stored items (a create's input or output) as a conversation keeps them: item references
-    (they name an item kept elsewhere) and compaction triggers (an instruction to the response, not
-    content) left out; a ``status``, an ``execution`` and an image's ``detail`` where the item's
-    conversation form requires them and the item left them out or null."""
-    kept = []
-    for item in items:
-        kind = _kind(item)
-        if kind in _NOT_KEPT:
-            continue
-        if kind in _STATUS_REQUIRED and item.get("status") is None:
-            item = {**item, "status": "completed"}
-        if kind in _EXECUTION_REQUIRED and item.get("execution") is None:
-            item = {**item, "execution": "server"}
-        for key in ("content", "output"):  # a message's parts, a tool call output's parts
-            parts = item.get(key)
-            completed = _with_image_details(parts)
-            if completed is not parts:
-                item = {**item, key: completed}
-        kept.append(item)
-    return kept
+    """Stored items (a create's input, already in their read form: server/inputs.py, and its
+    output) as a conversation keeps them: item references (they name an item kept elsewhere) left
+    out; an output item completed as input items are (its output form may leave out a ``status``
+    its conversation form requires). The items given are not changed."""
+    # An untyped item is an item reference (``{"id": ...}``) of a record stored before references
+    # were given their type.
+    return [readable_item(item) for item in items if (item.get("type") or "item_reference") not in _NOT_KEPT]
+
+
+def _kind(entry: Any) -> Any:
+    """A validated input item's type (an item reference may leave its type out)."""
+    return "item_reference" if isinstance(entry, models.ItemReferenceParam) else getattr(entry, "type", None)
 
 
 def _stored_items(entries: list[Any] | None) -> list[dict[str, Any]]:
-    items = normalize_items(entries or [])
-    for index, item in enumerate(items):
-        reason = _NOT_KEPT.get(_kind(item))
+    entries = entries or []
+    for index, entry in enumerate(entries):
+        reason = _NOT_KEPT.get(_kind(entry))
         if reason is not None:
             raise bad_request(
                 f"Invalid value for 'items[{index}].type': {reason}.",
                 param=f"items[{index}].type",
                 code="invalid_value",
             )
-    return conversation_items(items)
+    return normalize_items(entries)
 
 
 class ConversationEndpoints:

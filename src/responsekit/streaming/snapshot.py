@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import time
+import types
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
 from responsekit.models import Response
 from responsekit.models._generated_constants import NAMESPACE_TOOL_DEFAULTS, TOOL_DEFAULTS
@@ -105,14 +106,9 @@ def request_as_dict(request: Any) -> dict[str, Any]:
             else:
                 continue
             if isinstance(value, BaseModel):
-                value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+                value = dump_as_sent(value)
             elif isinstance(value, list):
-                value = [
-                    v.model_dump(mode="json", by_alias=True, exclude_unset=True)
-                    if isinstance(v, BaseModel)
-                    else v
-                    for v in value
-                ]
+                value = [dump_as_sent(v) if isinstance(v, BaseModel) else v for v in value]
             out[key] = value
         if isinstance(out.get("prompt"), dict):
             _default_image_detail(out["prompt"])
@@ -120,6 +116,117 @@ def request_as_dict(request: Any) -> dict[str, Any]:
     if isinstance(request, Mapping):
         return dict(request)
     raise TypeError(f"request must be a CreateResponse or a mapping, not {type(request).__name__}")
+
+
+def dump_as_sent(model: BaseModel) -> Any:
+    """A model (a request's, or one a handler built) as plain JSON data by wire name, as it was
+    given: fields left unset stay out, but every constant the model holds is stated, however deep
+    (see :func:`_state_constants`)."""
+    data = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    _state_constants(model, data)
+    return data
+
+
+#: Per model class: whether it is a RootModel, the (key, value) of its constants, fields whose type
+#: allows one string only and whose default is that string (a ``type`` discriminator: ``approximate``
+#: of a web search's ``user_location``, ``auto`` of a code interpreter's ``container: {}``; an
+#: additional tools item's ``role``; an inline skill's ``media_type``...), and the (name, key) of its
+#: fields that may hold models (the rest hold plain data, such as a function tool's ``parameters``).
+_SHAPES: dict[type, tuple[bool, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]] = {}
+#: Values a walk does not look into (the common ones: anything else not a model is passed over too).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _sole_value(annotation: Any) -> Any:
+    """The one value ``annotation`` allows besides null (``Literal["x"]``, ``Literal["x"] | None``),
+    or None."""
+    origin = get_origin(annotation)
+    if origin is Literal:
+        values = get_args(annotation)
+        return values[0] if len(values) == 1 else None
+    if origin is Union or origin is types.UnionType:
+        members = [member for member in get_args(annotation) if member is not type(None)]
+        return _sole_value(members[0]) if len(members) == 1 else None
+    return None
+
+
+def _may_hold_models(annotation: Any, seen: set[int] | None = None) -> bool:
+    """Whether a value of ``annotation`` may be or contain a model (when unsure, it may)."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, BaseModel)
+    if annotation is Any or annotation is None or get_origin(annotation) is Literal:
+        return False
+    alias_value = getattr(annotation, "__value__", None)  # a TypeAliasType (the generated unions)
+    if alias_value is not None:
+        seen = set() if seen is None else seen
+        if id(annotation) in seen:
+            return False  # a recursive alias: its other members say
+        seen.add(id(annotation))
+        return _may_hold_models(alias_value, seen)
+    args = get_args(annotation)
+    if not args:
+        return True  # a forward reference or an unknown form
+    if get_origin(annotation) is Annotated:
+        return _may_hold_models(args[0], seen)
+    return any(_may_hold_models(arg, seen) for arg in args)
+
+
+def _shape(cls: type[BaseModel]) -> tuple[bool, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    constants, nested = [], []
+    for name, field in cls.model_fields.items():
+        key = field.serialization_alias or field.alias or name
+        if isinstance(field.default, str) and _sole_value(field.annotation) == field.default:
+            constants.append((key, field.default))
+        elif _may_hold_models(field.annotation):
+            nested.append((name, key))
+    shape = _SHAPES[cls] = (issubclass(cls, RootModel), tuple(constants), tuple(nested))
+    return shape
+
+
+def _state_constants(node: Any, data: Any) -> None:
+    """Put back into ``data`` (``node`` dumped with ``exclude_unset``) the constants the dump left out.
+
+    A model validated from ``{}`` where its schema gives a constant a default (say a shell tool's
+    ``environment: {}``, a ``container_auto``) holds the constant but has it unset, so the dump
+    leaves it out, though the object's read form (what clients accept) requires it. Only what was
+    dumped and may hold models is walked: fields that were set, and the models, lists and dicts in
+    them. (Runs on every request: types are compared, not checked with isinstance, for speed.)
+    """
+    cls = type(node)
+    if cls is list or cls is tuple:
+        if type(data) is list and len(data) == len(node):
+            for child, dumped in zip(node, data, strict=True):
+                if type(child) not in _PLAIN:
+                    _state_constants(child, dumped)
+        return
+    if cls is dict:
+        if type(data) is dict:
+            for key, child in node.items():
+                if type(child) not in _PLAIN and key in data:
+                    _state_constants(child, data[key])
+        return
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        if not isinstance(node, BaseModel):
+            return
+        shape = _shape(cls)
+    root, constants, nested = shape
+    if root:
+        _state_constants(node.root, data)
+        return
+    if type(data) is not dict:
+        return
+    for key, value in constants:
+        if key not in data:
+            data[key] = value
+    if nested:
+        values = node.__dict__
+        fields_set = node.__pydantic_fields_set__
+        for name, key in nested:
+            if name in fields_set and key in data:
+                child = values.get(name)
+                if type(child) not in _PLAIN:
+                    _state_constants(child, data[key])
 
 
 def _default_image_detail(prompt: dict[str, Any]) -> None:
@@ -186,9 +293,7 @@ def new_response(
         snapshot["model"] = ""
     if agent_reference is not None:
         snapshot["agent_reference"] = (
-            agent_reference
-            if isinstance(agent_reference, Mapping)
-            else (agent_reference.model_dump(mode="json", exclude_unset=True))
+            agent_reference if isinstance(agent_reference, Mapping) else dump_as_sent(agent_reference)
         )
     return snapshot
 
@@ -213,9 +318,7 @@ class ResponseSnapshot:
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._data:
             raise AttributeError(f"the response has no field {name!r} (fields: {', '.join(self._data)})")
-        self._data[name] = (
-            value.model_dump(mode="json", exclude_unset=True) if isinstance(value, BaseModel) else value
-        )
+        self._data[name] = dump_as_sent(value) if isinstance(value, BaseModel) else value
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
