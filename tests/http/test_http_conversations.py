@@ -22,7 +22,7 @@ from support.services import require_redis
 
 from responsekit import ResponseEventStream, TextResponse
 
-STORES = ["memory", pytest.param("redis", marks=pytest.mark.redis)]
+STORES = ["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)]
 
 
 def _text_of(item) -> str:

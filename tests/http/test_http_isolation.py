@@ -52,7 +52,7 @@ async def _handler(request, context, cancellation_signal):
     return TextResponse(context, request, text=json.dumps({"history": seen}))
 
 
-@pytest.fixture(scope="module", params=["memory", "redis"])
+@pytest.fixture(scope="module", params=["memory", "sqlite", "redis"])
 def client(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
     if request.param == "redis":
         require_redis()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from support.redis_support import TEST_DB, delete_keys, new_prefix
@@ -17,12 +18,17 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
-    """A started store (memory, or Redis on a key prefix of this test's own, deleted afterwards)."""
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A started store (memory, SQLite in a file of this test's own, or Redis on a key prefix of this
+    test's own, deleted afterwards)."""
+    prefix = None
     if request.param == "memory":
         made: Store = MemoryStore()
-        prefix = None
+    elif request.param == "sqlite":
+        from responsekit.store.sqlite import SqliteStore
+
+        made = SqliteStore(tmp_path / "store.db")
     else:
         require_redis()
         from responsekit.store.redis import RedisStore

@@ -1,4 +1,4 @@
-"""The store contract: the same cases against every store responsekit ships (memory, Redis).
+"""The store contract: the same cases against every store responsekit ships (memory, SQLite, Redis).
 
 Only the public protocols of ``responsekit.store.protocols`` are used (``Store``, ``RecordStore``,
 ``EventLog``, ``CancelSignals``): whatever a store does inside, the runtime sees one behaviour.

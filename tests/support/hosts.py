@@ -13,7 +13,11 @@ records what the handler saw in a thread-safe way (handlers may run in a uvicorn
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -38,7 +42,22 @@ def make_host(store_kind: str, **option_overrides: Any) -> ResponsesAgentServerH
 
         overrides = {"store_url": redis_test_url(), **option_overrides}
         return ResponsesAgentServerHost(options=ResponsesServerOptions(**overrides))
+    if store_kind == "sqlite":  # a file of its own per host, in a directory deleted at exit
+        overrides = {"store_url": sqlite_test_url(), **option_overrides}
+        return ResponsesAgentServerHost(options=ResponsesServerOptions(**overrides))
     raise ValueError(f"unknown store kind {store_kind!r}")
+
+
+_sqlite_dirs: list[str] = []
+
+
+def sqlite_test_url() -> str:
+    """A ``sqlite:////absolute/file.db`` URL of a new file, in a temporary directory removed at exit."""
+    if not _sqlite_dirs:
+        atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _sqlite_dirs])
+    directory = tempfile.mkdtemp(prefix="rktest-sqlite-")
+    _sqlite_dirs.append(directory)
+    return f"sqlite:///{os.path.join(directory, 'store.db')}"
 
 
 def store_url_for(store_kind: str) -> str:
@@ -49,6 +68,8 @@ def store_url_for(store_kind: str) -> str:
         from support.redis_support import redis_test_url
 
         return redis_test_url()
+    if store_kind == "sqlite":
+        return sqlite_test_url()
     raise ValueError(f"unknown store kind {store_kind!r}")
 
 

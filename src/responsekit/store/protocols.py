@@ -30,6 +30,12 @@ class StoreUnavailable(Exception):
     """The store cannot be reached; the server answers 503 and keeps running."""
 
 
+class StoreStartupError(Exception):
+    """The store cannot start (its file is locked, corrupt, not a database, in a directory that is
+    missing or not writable...). The message names what and where, for the operator: ``app.run()``
+    exits with it, without a traceback."""
+
+
 class LogNotFound(KeyError):
     """A response's event log does not exist (never opened, expired or deleted).
 
