@@ -66,6 +66,10 @@ DATAMODEL_OPTIONS = [
     "ruff-format",
     # Plain (evaluated) annotations import faster than strings; the post-pass quotes forward ones.
     "--disable-future-imports",
+    # Every model also reads like its JSON object (item.get("type")), as the peer package's dict
+    # models do, so handler code ports by the import line (see models/_base.py).
+    "--base-class",
+    "responsekit.models._base.ProtocolModel",
 ]
 
 

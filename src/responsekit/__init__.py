@@ -5,6 +5,7 @@ stream/background modes, event ordering, cancellation, replay, compaction, input
 conversations, storage and errors. This module is the whole public API.
 """
 
+from responsekit import data_url
 from responsekit.models import CreateResponse, Response, ResponseObject
 from responsekit.server import (
     CompactionContext,
@@ -14,7 +15,17 @@ from responsekit.server import (
     ResponsesAgentServerHost,
     ResponsesServerOptions,
 )
-from responsekit.store import MemoryStore, ResponseRecord, Store, StoreUnavailable
+from responsekit.server.context import ExitForRecoverySignal, ResponseExitForRecovery
+from responsekit.store import (
+    CancelSignals,
+    EventLog,
+    MemoryStore,
+    RecordStore,
+    ResponseRecord,
+    Store,
+    StoreUnavailable,
+)
+from responsekit.store.protocols import ConversationStore
 from responsekit.streaming import (
     ResponseEventStream,
     ResponseSnapshot,
@@ -25,16 +36,32 @@ from responsekit.streaming import (
 
 __version__ = "0.1.0"
 
+#: The store protocol a custom store implements (the peer package's name for it): a
+#: :class:`Store` made of a :class:`RecordStore`, an :class:`EventLog`, :class:`CancelSignals` and
+#: a :class:`ConversationStore`, passed as ``ResponsesAgentServerHost(store=...)``. The shared
+#: contract tests (tests/store/) say what each part must do.
+ResponseProviderProtocol = Store
+#: The embedded in-memory store under the peer package's name.
+InMemoryResponseProvider = MemoryStore
+
 __all__ = [
+    "CancelSignals",
     "CompactionContext",
+    "ConversationStore",
     "CreateResponse",
+    "EventLog",
+    "ExitForRecoverySignal",
+    "InMemoryResponseProvider",
     "InputTokensContext",
     "IsolationContext",
     "MemoryStore",
+    "RecordStore",
     "Response",
     "ResponseContext",
     "ResponseEventStream",
+    "ResponseExitForRecovery",
     "ResponseObject",
+    "ResponseProviderProtocol",
     "ResponseRecord",
     "ResponseSnapshot",
     "ResponsesAgentServerHost",
@@ -44,4 +71,5 @@ __all__ = [
     "StreamEvent",
     "StreamOrderError",
     "TextResponse",
+    "data_url",
 ]

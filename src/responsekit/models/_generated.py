@@ -5,10 +5,13 @@
 from typing import Annotated, Any, Literal, Optional, Union
 
 
+from responsekit.models._base import ProtocolModel
+
+
 from typing_extensions import TypeAliasType
 
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, RootModel, StringConstraints
+from pydantic import AnyUrl, ConfigDict, Field, RootModel, StringConstraints
 
 
 ApplyPatchCallOutputStatus = TypeAliasType("ApplyPatchCallOutputStatus", Literal["completed", "failed"])
@@ -25,7 +28,7 @@ ApplyPatchCallStatus = TypeAliasType("ApplyPatchCallStatus", Literal["in_progres
 ApplyPatchCallStatusParam = TypeAliasType("ApplyPatchCallStatusParam", Literal["in_progress", "completed"])
 
 
-class ApplyPatchCreateFileOperation(BaseModel):
+class ApplyPatchCreateFileOperation(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -35,7 +38,7 @@ class ApplyPatchCreateFileOperation(BaseModel):
     diff: str
 
 
-class ApplyPatchCreateFileOperationParam(BaseModel):
+class ApplyPatchCreateFileOperationParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -45,7 +48,7 @@ class ApplyPatchCreateFileOperationParam(BaseModel):
     diff: Annotated[str, Field(max_length=10485760)]
 
 
-class ApplyPatchDeleteFileOperation(BaseModel):
+class ApplyPatchDeleteFileOperation(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -54,7 +57,7 @@ class ApplyPatchDeleteFileOperation(BaseModel):
     path: str
 
 
-class ApplyPatchDeleteFileOperationParam(BaseModel):
+class ApplyPatchDeleteFileOperationParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -66,7 +69,7 @@ class ApplyPatchDeleteFileOperationParam(BaseModel):
 Output = TypeAliasType("Output", Annotated[str, Field(max_length=10485760)])
 
 
-class ApplyPatchUpdateFileOperation(BaseModel):
+class ApplyPatchUpdateFileOperation(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -76,7 +79,7 @@ class ApplyPatchUpdateFileOperation(BaseModel):
     diff: str
 
 
-class ApplyPatchUpdateFileOperationParam(BaseModel):
+class ApplyPatchUpdateFileOperationParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -86,7 +89,7 @@ class ApplyPatchUpdateFileOperationParam(BaseModel):
     diff: Annotated[str, Field(max_length=10485760)]
 
 
-class ApproximateLocation(BaseModel):
+class ApproximateLocation(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -104,7 +107,7 @@ CallableToolAllowedCaller = TypeAliasType("CallableToolAllowedCaller", Literal["
 ClickButtonType = TypeAliasType("ClickButtonType", Literal["left", "right", "wheel", "back", "forward"])
 
 
-class ClickParam(BaseModel):
+class ClickParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -116,7 +119,7 @@ class ClickParam(BaseModel):
     keys: list[str] | None = None
 
 
-class CodeInterpreterOutputImage(BaseModel):
+class CodeInterpreterOutputImage(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -125,7 +128,7 @@ class CodeInterpreterOutputImage(BaseModel):
     url: AnyUrl
 
 
-class CodeInterpreterOutputLogs(BaseModel):
+class CodeInterpreterOutputLogs(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -144,7 +147,7 @@ Outputs = TypeAliasType(
 )
 
 
-class CodeInterpreterToolCall(BaseModel):
+class CodeInterpreterToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -163,7 +166,7 @@ Input = TypeAliasType("Input", Annotated[str, Field(max_length=10485760)])
 PromptCacheKey = TypeAliasType("PromptCacheKey", Annotated[str, Field(max_length=64)])
 
 
-class CompactionBody(BaseModel):
+class CompactionBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -174,7 +177,7 @@ class CompactionBody(BaseModel):
     created_by: str | None = None
 
 
-class CompactionSummaryItemParam(BaseModel):
+class CompactionSummaryItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -184,7 +187,7 @@ class CompactionSummaryItemParam(BaseModel):
     encrypted_content: Annotated[str, Field(max_length=20971520)]
 
 
-class CompactionTriggerItemParam(BaseModel):
+class CompactionTriggerItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -192,7 +195,7 @@ class CompactionTriggerItemParam(BaseModel):
     type: Literal["compaction_trigger"] = "compaction_trigger"
 
 
-class ComparisonFilter(BaseModel):
+class ComparisonFilter(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -207,7 +210,7 @@ ComputerCallOutputStatus = TypeAliasType(
 )
 
 
-class ComputerCallSafetyCheckParam(BaseModel):
+class ComputerCallSafetyCheckParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -222,7 +225,7 @@ ComputerEnvironment = TypeAliasType(
 )
 
 
-class ComputerScreenshotImage(BaseModel):
+class ComputerScreenshotImage(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -232,7 +235,7 @@ class ComputerScreenshotImage(BaseModel):
     file_id: str | None = None
 
 
-class ComputerTool(BaseModel):
+class ComputerTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -240,7 +243,7 @@ class ComputerTool(BaseModel):
     type: Literal["computer"] = "computer"
 
 
-class ComputerToolCallOutput(BaseModel):
+class ComputerToolCallOutput(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -264,7 +267,7 @@ class ComputerToolCallOutputResource(ComputerToolCallOutput):
     type: Literal["computer_call_output"] = "computer_call_output"
 
 
-class ComputerUsePreviewTool(BaseModel):
+class ComputerUsePreviewTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -275,7 +278,7 @@ class ComputerUsePreviewTool(BaseModel):
     display_height: int
 
 
-class ContainerFileCitationBody(BaseModel):
+class ContainerFileCitationBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -291,7 +294,7 @@ class ContainerFileCitationBody(BaseModel):
 ContainerMemoryLimit = TypeAliasType("ContainerMemoryLimit", Literal["1g", "4g", "16g", "64g"])
 
 
-class ContainerNetworkPolicyDisabledParam(BaseModel):
+class ContainerNetworkPolicyDisabledParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -299,7 +302,7 @@ class ContainerNetworkPolicyDisabledParam(BaseModel):
     type: Literal["disabled"] = "disabled"
 
 
-class ContainerNetworkPolicyDomainSecretParam(BaseModel):
+class ContainerNetworkPolicyDomainSecretParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -309,7 +312,7 @@ class ContainerNetworkPolicyDomainSecretParam(BaseModel):
     value: Annotated[str, Field(max_length=10485760, min_length=1)]
 
 
-class ContainerReferenceParam(BaseModel):
+class ContainerReferenceParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -318,7 +321,7 @@ class ContainerReferenceParam(BaseModel):
     container_id: str
 
 
-class ContainerReferenceResource(BaseModel):
+class ContainerReferenceResource(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -330,7 +333,7 @@ class ContainerReferenceResource(BaseModel):
 CompactThreshold = TypeAliasType("CompactThreshold", Annotated[int, Field(ge=1000)])
 
 
-class ContextManagementParam(BaseModel):
+class ContextManagementParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -339,7 +342,7 @@ class ContextManagementParam(BaseModel):
     compact_threshold: CompactThreshold | None = None
 
 
-class ConversationParam2(BaseModel):
+class ConversationParam2(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -347,7 +350,7 @@ class ConversationParam2(BaseModel):
     id: str
 
 
-class ConversationResource(BaseModel):
+class ConversationResource(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -358,7 +361,7 @@ class ConversationResource(BaseModel):
     created_at: int
 
 
-class CoordParam(BaseModel):
+class CoordParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -381,7 +384,7 @@ ContextManagement = TypeAliasType(
 MaxOutputTokens = TypeAliasType("MaxOutputTokens", Annotated[int, Field(ge=16)])
 
 
-class CustomTextFormatParam(BaseModel):
+class CustomTextFormatParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -389,7 +392,7 @@ class CustomTextFormatParam(BaseModel):
     type: Literal["text"] = "text"
 
 
-class DeletedConversationResource(BaseModel):
+class DeletedConversationResource(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -402,7 +405,7 @@ class DeletedConversationResource(BaseModel):
 DetailEnum = TypeAliasType("DetailEnum", Literal["low", "high", "auto", "original"])
 
 
-class DirectToolCallCaller(BaseModel):
+class DirectToolCallCaller(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -410,7 +413,7 @@ class DirectToolCallCaller(BaseModel):
     type: Literal["direct"] = "direct"
 
 
-class DirectToolCallCallerParam(BaseModel):
+class DirectToolCallCallerParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -418,7 +421,7 @@ class DirectToolCallCallerParam(BaseModel):
     type: Literal["direct"] = "direct"
 
 
-class DoubleClickAction(BaseModel):
+class DoubleClickAction(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -429,7 +432,7 @@ class DoubleClickAction(BaseModel):
     keys: list[str] | None
 
 
-class DragParam(BaseModel):
+class DragParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -439,14 +442,14 @@ class DragParam(BaseModel):
     keys: list[str] | None = None
 
 
-class EmptyModelParam(BaseModel):
+class EmptyModelParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
     )
 
 
-class Error(BaseModel):
+class Error(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -457,7 +460,7 @@ class Error(BaseModel):
     type: str
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -465,7 +468,7 @@ class ErrorResponse(BaseModel):
     error: Error
 
 
-class FileCitationBody(BaseModel):
+class FileCitationBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -482,7 +485,7 @@ FileDetailEnum = TypeAliasType("FileDetailEnum", Literal["auto", "low", "high"])
 FileInputDetail = TypeAliasType("FileInputDetail", Literal["auto", "low", "high"])
 
 
-class FilePath(BaseModel):
+class FilePath(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -517,7 +520,7 @@ FunctionCallOutputStatusEnum = TypeAliasType(
 FunctionCallStatus = TypeAliasType("FunctionCallStatus", Literal["in_progress", "completed", "incomplete"])
 
 
-class FunctionShellAction(BaseModel):
+class FunctionShellAction(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -527,7 +530,7 @@ class FunctionShellAction(BaseModel):
     max_output_length: int | None
 
 
-class FunctionShellActionParam(BaseModel):
+class FunctionShellActionParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -542,7 +545,7 @@ FunctionShellCallItemStatus = TypeAliasType(
 )
 
 
-class FunctionShellCallOutputExitOutcome(BaseModel):
+class FunctionShellCallOutputExitOutcome(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -551,7 +554,7 @@ class FunctionShellCallOutputExitOutcome(BaseModel):
     exit_code: int
 
 
-class FunctionShellCallOutputExitOutcomeParam(BaseModel):
+class FunctionShellCallOutputExitOutcomeParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -566,7 +569,7 @@ FunctionShellCallOutputStatusEnum = TypeAliasType(
 )
 
 
-class FunctionShellCallOutputTimeoutOutcome(BaseModel):
+class FunctionShellCallOutputTimeoutOutcome(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -574,7 +577,7 @@ class FunctionShellCallOutputTimeoutOutcome(BaseModel):
     type: Literal["timeout"] = "timeout"
 
 
-class FunctionShellCallOutputTimeoutOutcomeParam(BaseModel):
+class FunctionShellCallOutputTimeoutOutcomeParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -587,7 +590,7 @@ FunctionShellCallStatus = TypeAliasType(
 )
 
 
-class FunctionTool(BaseModel):
+class FunctionTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -602,7 +605,7 @@ class FunctionTool(BaseModel):
     allowed_callers: list[CallableToolAllowedCaller] | None = None
 
 
-class FunctionToolParam(BaseModel):
+class FunctionToolParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -620,7 +623,7 @@ class FunctionToolParam(BaseModel):
 GrammarSyntax1 = TypeAliasType("GrammarSyntax1", Literal["lark", "regex"])
 
 
-class HTTPError(BaseModel):
+class HTTPError(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -630,7 +633,7 @@ class HTTPError(BaseModel):
     message: str
 
 
-class HybridSearchOptions(BaseModel):
+class HybridSearchOptions(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -645,7 +648,7 @@ ImageDetail = TypeAliasType("ImageDetail", Literal["low", "high", "auto", "origi
 ImageGenActionEnum = TypeAliasType("ImageGenActionEnum", Literal["generate", "edit", "auto"])
 
 
-class InputImageMask(BaseModel):
+class InputImageMask(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -654,7 +657,7 @@ class InputImageMask(BaseModel):
     file_id: str | None = None
 
 
-class ImageGenToolCall(BaseModel):
+class ImageGenToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -680,7 +683,7 @@ IncludeEnum = TypeAliasType(
 )
 
 
-class InlineSkillSourceParam(BaseModel):
+class InlineSkillSourceParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -699,7 +702,7 @@ FileData = TypeAliasType("FileData", Annotated[str, Field(max_length=73400320)])
 ImageUrl = TypeAliasType("ImageUrl", AnyUrl)
 
 
-class ItemReferenceParam(BaseModel):
+class ItemReferenceParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -708,7 +711,7 @@ class ItemReferenceParam(BaseModel):
     id: str
 
 
-class KeyPressAction(BaseModel):
+class KeyPressAction(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -717,7 +720,7 @@ class KeyPressAction(BaseModel):
     keys: list[str]
 
 
-class LocalEnvironmentResource(BaseModel):
+class LocalEnvironmentResource(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -725,7 +728,7 @@ class LocalEnvironmentResource(BaseModel):
     type: Literal["local"] = "local"
 
 
-class LocalShellExecAction(BaseModel):
+class LocalShellExecAction(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -738,7 +741,7 @@ class LocalShellExecAction(BaseModel):
     user: str | None = None
 
 
-class LocalShellToolCall(BaseModel):
+class LocalShellToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -750,7 +753,7 @@ class LocalShellToolCall(BaseModel):
     status: Literal["in_progress", "completed", "incomplete"]
 
 
-class LocalShellToolCallOutput(BaseModel):
+class LocalShellToolCallOutput(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -761,7 +764,7 @@ class LocalShellToolCallOutput(BaseModel):
     status: Literal["in_progress", "completed", "incomplete"] | None = None
 
 
-class LocalShellToolParam(BaseModel):
+class LocalShellToolParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -769,7 +772,7 @@ class LocalShellToolParam(BaseModel):
     type: Literal["local_shell"] = "local_shell"
 
 
-class LocalSkillParam(BaseModel):
+class LocalSkillParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -779,7 +782,7 @@ class LocalSkillParam(BaseModel):
     path: str
 
 
-class MCPApprovalRequest(BaseModel):
+class MCPApprovalRequest(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -791,7 +794,7 @@ class MCPApprovalRequest(BaseModel):
     arguments: str
 
 
-class MCPApprovalResponse(BaseModel):
+class MCPApprovalResponse(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -803,7 +806,7 @@ class MCPApprovalResponse(BaseModel):
     reason: str | None = None
 
 
-class MCPApprovalResponseResource(BaseModel):
+class MCPApprovalResponseResource(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -815,7 +818,7 @@ class MCPApprovalResponseResource(BaseModel):
     reason: str | None = None
 
 
-class MCPListToolsTool(BaseModel):
+class MCPListToolsTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -826,7 +829,7 @@ class MCPListToolsTool(BaseModel):
     annotations: dict[str, Any] | None = None
 
 
-class MCPProtocolError(BaseModel):
+class MCPProtocolError(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -842,7 +845,7 @@ MCPToolCallStatus = TypeAliasType(
 )
 
 
-class MCPToolExecutionError(BaseModel):
+class MCPToolExecutionError(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -851,7 +854,7 @@ class MCPToolExecutionError(BaseModel):
     content: Any
 
 
-class MCPToolFilter(BaseModel):
+class MCPToolFilter(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -987,7 +990,7 @@ TopP = TypeAliasType("TopP", Annotated[float, Field(ge=0.0, le=1.0)])
 SafetyIdentifier = TypeAliasType("SafetyIdentifier", Annotated[str, Field(max_length=64)])
 
 
-class ModerationErrorBody(BaseModel):
+class ModerationErrorBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1003,7 +1006,7 @@ ModerationInputType = TypeAliasType("ModerationInputType", Literal["text", "imag
 ModerationMode = TypeAliasType("ModerationMode", Literal["score", "block"])
 
 
-class ModerationResultBody(BaseModel):
+class ModerationResultBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1016,7 +1019,7 @@ class ModerationResultBody(BaseModel):
     category_applied_input_types: dict[str, list[ModerationInputType]]
 
 
-class MoveParam(BaseModel):
+class MoveParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1030,7 +1033,7 @@ class MoveParam(BaseModel):
 PersonalityEnum = TypeAliasType("PersonalityEnum", str | Literal["friendly", "pragmatic"])
 
 
-class Program(BaseModel):
+class Program(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1042,7 +1045,7 @@ class Program(BaseModel):
     fingerprint: str
 
 
-class ProgramItemParam(BaseModel):
+class ProgramItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1060,7 +1063,7 @@ ProgramOutputItemStatus = TypeAliasType("ProgramOutputItemStatus", Literal["comp
 ProgramOutputStatus = TypeAliasType("ProgramOutputStatus", Literal["completed", "incomplete"])
 
 
-class ProgramToolCallCaller(BaseModel):
+class ProgramToolCallCaller(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1069,7 +1072,7 @@ class ProgramToolCallCaller(BaseModel):
     caller_id: str
 
 
-class ProgramToolCallCallerParam(BaseModel):
+class ProgramToolCallCallerParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1078,7 +1081,7 @@ class ProgramToolCallCallerParam(BaseModel):
     caller_id: Annotated[str, Field(max_length=64, min_length=1)]
 
 
-class ProgrammaticToolCallingParam(BaseModel):
+class ProgrammaticToolCallingParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1086,7 +1089,7 @@ class ProgrammaticToolCallingParam(BaseModel):
     type: Literal["programmatic_tool_calling"] = "programmatic_tool_calling"
 
 
-class PromptCacheBreakpointConfig(BaseModel):
+class PromptCacheBreakpointConfig(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1094,7 +1097,7 @@ class PromptCacheBreakpointConfig(BaseModel):
     mode: Literal["explicit"] = "explicit"
 
 
-class PromptCacheBreakpointParam(BaseModel):
+class PromptCacheBreakpointParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1114,7 +1117,7 @@ PromptCacheTTLEnum = TypeAliasType("PromptCacheTTLEnum", Literal["30m"])
 RankerVersionType = TypeAliasType("RankerVersionType", Literal["auto", "default-2024-11-15"])
 
 
-class RankingOptions(BaseModel):
+class RankingOptions(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1133,7 +1136,7 @@ ReasoningEffort = TypeAliasType(
 ReasoningModeEnum = TypeAliasType("ReasoningModeEnum", str | Literal["standard", "pro"])
 
 
-class ReasoningTextContent(BaseModel):
+class ReasoningTextContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1142,7 +1145,7 @@ class ReasoningTextContent(BaseModel):
     text: str
 
 
-class RefusalContent(BaseModel):
+class RefusalContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1151,7 +1154,7 @@ class RefusalContent(BaseModel):
     refusal: str
 
 
-class IncompleteDetails(BaseModel):
+class IncompleteDetails(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1159,7 +1162,7 @@ class IncompleteDetails(BaseModel):
     reason: Literal["max_output_tokens", "content_filter"] | None = None
 
 
-class ResponseAudioDeltaEvent(BaseModel):
+class ResponseAudioDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1169,7 +1172,7 @@ class ResponseAudioDeltaEvent(BaseModel):
     delta: str
 
 
-class ResponseAudioDoneEvent(BaseModel):
+class ResponseAudioDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1178,7 +1181,7 @@ class ResponseAudioDoneEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseAudioTranscriptDeltaEvent(BaseModel):
+class ResponseAudioTranscriptDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1188,7 +1191,7 @@ class ResponseAudioTranscriptDeltaEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseAudioTranscriptDoneEvent(BaseModel):
+class ResponseAudioTranscriptDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1197,7 +1200,7 @@ class ResponseAudioTranscriptDoneEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
+class ResponseCodeInterpreterCallCodeDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1209,7 +1212,7 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
+class ResponseCodeInterpreterCallCodeDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1221,7 +1224,7 @@ class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
+class ResponseCodeInterpreterCallCompletedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1232,7 +1235,7 @@ class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
+class ResponseCodeInterpreterCallInProgressEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1243,7 +1246,7 @@ class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
+class ResponseCodeInterpreterCallInterpretingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1256,7 +1259,7 @@ class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseConversation(BaseModel):
+class ResponseConversation(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1264,7 +1267,7 @@ class ResponseConversation(BaseModel):
     id: str
 
 
-class ResponseCustomToolCallInputDeltaEvent(BaseModel):
+class ResponseCustomToolCallInputDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1276,7 +1279,7 @@ class ResponseCustomToolCallInputDeltaEvent(BaseModel):
     delta: str
 
 
-class ResponseCustomToolCallInputDoneEvent(BaseModel):
+class ResponseCustomToolCallInputDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1315,7 +1318,7 @@ ResponseErrorCode = TypeAliasType(
 )
 
 
-class ResponseFileSearchCallCompletedEvent(BaseModel):
+class ResponseFileSearchCallCompletedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1326,7 +1329,7 @@ class ResponseFileSearchCallCompletedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseFileSearchCallInProgressEvent(BaseModel):
+class ResponseFileSearchCallInProgressEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1337,7 +1340,7 @@ class ResponseFileSearchCallInProgressEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseFileSearchCallSearchingEvent(BaseModel):
+class ResponseFileSearchCallSearchingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1348,7 +1351,7 @@ class ResponseFileSearchCallSearchingEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseFormatJsonObject(BaseModel):
+class ResponseFormatJsonObject(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1356,14 +1359,14 @@ class ResponseFormatJsonObject(BaseModel):
     type: Literal["json_object"] = "json_object"
 
 
-class ResponseFormatJsonSchemaSchema(BaseModel):
+class ResponseFormatJsonSchemaSchema(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
     )
 
 
-class ResponseFormatText(BaseModel):
+class ResponseFormatText(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1371,7 +1374,7 @@ class ResponseFormatText(BaseModel):
     type: Literal["text"] = "text"
 
 
-class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
+class ResponseFunctionCallArgumentsDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1383,7 +1386,7 @@ class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
     delta: str
 
 
-class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
+class ResponseFunctionCallArgumentsDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1396,7 +1399,7 @@ class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
     arguments: str
 
 
-class ResponseImageGenCallCompletedEvent(BaseModel):
+class ResponseImageGenCallCompletedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1407,7 +1410,7 @@ class ResponseImageGenCallCompletedEvent(BaseModel):
     item_id: str
 
 
-class ResponseImageGenCallGeneratingEvent(BaseModel):
+class ResponseImageGenCallGeneratingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1418,7 +1421,7 @@ class ResponseImageGenCallGeneratingEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseImageGenCallInProgressEvent(BaseModel):
+class ResponseImageGenCallInProgressEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1429,7 +1432,7 @@ class ResponseImageGenCallInProgressEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseImageGenCallPartialImageEvent(BaseModel):
+class ResponseImageGenCallPartialImageEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1448,7 +1451,7 @@ class ResponseImageGenCallPartialImageEvent(BaseModel):
     output_format: str | None = None
 
 
-class TopLogprob(BaseModel):
+class TopLogprob(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1457,7 +1460,7 @@ class TopLogprob(BaseModel):
     logprob: float | None = None
 
 
-class ResponseLogProb(BaseModel):
+class ResponseLogProb(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1467,7 +1470,7 @@ class ResponseLogProb(BaseModel):
     top_logprobs: list[TopLogprob] | None = None
 
 
-class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
+class ResponseMCPCallArgumentsDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1479,7 +1482,7 @@ class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseMCPCallArgumentsDoneEvent(BaseModel):
+class ResponseMCPCallArgumentsDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1491,7 +1494,7 @@ class ResponseMCPCallArgumentsDoneEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseMCPCallCompletedEvent(BaseModel):
+class ResponseMCPCallCompletedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1502,7 +1505,7 @@ class ResponseMCPCallCompletedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseMCPCallFailedEvent(BaseModel):
+class ResponseMCPCallFailedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1513,7 +1516,7 @@ class ResponseMCPCallFailedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseMCPCallInProgressEvent(BaseModel):
+class ResponseMCPCallInProgressEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1524,7 +1527,7 @@ class ResponseMCPCallInProgressEvent(BaseModel):
     item_id: str
 
 
-class ResponseMCPListToolsCompletedEvent(BaseModel):
+class ResponseMCPListToolsCompletedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1535,7 +1538,7 @@ class ResponseMCPListToolsCompletedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseMCPListToolsFailedEvent(BaseModel):
+class ResponseMCPListToolsFailedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1546,7 +1549,7 @@ class ResponseMCPListToolsFailedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseMCPListToolsInProgressEvent(BaseModel):
+class ResponseMCPListToolsInProgressEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1557,7 +1560,7 @@ class ResponseMCPListToolsInProgressEvent(BaseModel):
     sequence_number: int
 
 
-class Part(BaseModel):
+class Part(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1566,7 +1569,7 @@ class Part(BaseModel):
     text: str
 
 
-class ResponseReasoningSummaryPartAddedEvent(BaseModel):
+class ResponseReasoningSummaryPartAddedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1579,7 +1582,7 @@ class ResponseReasoningSummaryPartAddedEvent(BaseModel):
     part: Part
 
 
-class ResponseReasoningSummaryPartDoneEvent(BaseModel):
+class ResponseReasoningSummaryPartDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1593,7 +1596,7 @@ class ResponseReasoningSummaryPartDoneEvent(BaseModel):
     part: Part
 
 
-class ResponseReasoningSummaryTextDeltaEvent(BaseModel):
+class ResponseReasoningSummaryTextDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1606,7 +1609,7 @@ class ResponseReasoningSummaryTextDeltaEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseReasoningSummaryTextDoneEvent(BaseModel):
+class ResponseReasoningSummaryTextDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1619,7 +1622,7 @@ class ResponseReasoningSummaryTextDoneEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseReasoningTextDeltaEvent(BaseModel):
+class ResponseReasoningTextDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1632,7 +1635,7 @@ class ResponseReasoningTextDeltaEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseReasoningTextDoneEvent(BaseModel):
+class ResponseReasoningTextDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1645,7 +1648,7 @@ class ResponseReasoningTextDoneEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseRefusalDeltaEvent(BaseModel):
+class ResponseRefusalDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1658,7 +1661,7 @@ class ResponseRefusalDeltaEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseRefusalDoneEvent(BaseModel):
+class ResponseRefusalDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1671,7 +1674,7 @@ class ResponseRefusalDoneEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
+class ResponseShellCallCommandAddedStreamingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1683,7 +1686,7 @@ class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
     command: str
 
 
-class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
+class ResponseShellCallCommandDeltaStreamingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1696,7 +1699,7 @@ class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
     obfuscation: str | None = None
 
 
-class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
+class ResponseShellCallCommandDoneStreamingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1708,7 +1711,7 @@ class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
     command: str
 
 
-class ResponseStreamOptions1(BaseModel):
+class ResponseStreamOptions1(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1719,7 +1722,7 @@ class ResponseStreamOptions1(BaseModel):
 ResponseStreamOptions = TypeAliasType("ResponseStreamOptions", ResponseStreamOptions1 | None)
 
 
-class ResponseTextDeltaEvent(BaseModel):
+class ResponseTextDeltaEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1733,7 +1736,7 @@ class ResponseTextDeltaEvent(BaseModel):
     logprobs: list[ResponseLogProb]
 
 
-class ResponseTextDoneEvent(BaseModel):
+class ResponseTextDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1747,7 +1750,7 @@ class ResponseTextDoneEvent(BaseModel):
     logprobs: list[ResponseLogProb]
 
 
-class InputTokensDetails(BaseModel):
+class InputTokensDetails(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1756,7 +1759,7 @@ class InputTokensDetails(BaseModel):
     cache_write_tokens: int
 
 
-class OutputTokensDetails(BaseModel):
+class OutputTokensDetails(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1764,7 +1767,7 @@ class OutputTokensDetails(BaseModel):
     reasoning_tokens: int
 
 
-class ResponseUsage(BaseModel):
+class ResponseUsage(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1776,7 +1779,7 @@ class ResponseUsage(BaseModel):
     total_tokens: int
 
 
-class ResponseWebSearchCallCompletedEvent(BaseModel):
+class ResponseWebSearchCallCompletedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1787,7 +1790,7 @@ class ResponseWebSearchCallCompletedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseWebSearchCallInProgressEvent(BaseModel):
+class ResponseWebSearchCallInProgressEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1798,7 +1801,7 @@ class ResponseWebSearchCallInProgressEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseWebSearchCallSearchingEvent(BaseModel):
+class ResponseWebSearchCallSearchingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1809,7 +1812,7 @@ class ResponseWebSearchCallSearchingEvent(BaseModel):
     sequence_number: int
 
 
-class ScreenshotParam(BaseModel):
+class ScreenshotParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1817,7 +1820,7 @@ class ScreenshotParam(BaseModel):
     type: Literal["screenshot"] = "screenshot"
 
 
-class ScrollParam(BaseModel):
+class ScrollParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1845,7 +1848,7 @@ ServiceTierResponses = TypeAliasType(
 )
 
 
-class ShellCallOutputDelta(BaseModel):
+class ShellCallOutputDelta(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1854,7 +1857,7 @@ class ShellCallOutputDelta(BaseModel):
     stderr: str | None = None
 
 
-class SkillReferenceParam(BaseModel):
+class SkillReferenceParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1864,7 +1867,7 @@ class SkillReferenceParam(BaseModel):
     version: str | None = None
 
 
-class SpecificApplyPatchParam(BaseModel):
+class SpecificApplyPatchParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1872,7 +1875,7 @@ class SpecificApplyPatchParam(BaseModel):
     type: Literal["apply_patch"] = "apply_patch"
 
 
-class SpecificFunctionShellParam(BaseModel):
+class SpecificFunctionShellParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1880,7 +1883,7 @@ class SpecificFunctionShellParam(BaseModel):
     type: Literal["shell"] = "shell"
 
 
-class SpecificProgrammaticToolCallingParam(BaseModel):
+class SpecificProgrammaticToolCallingParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1888,7 +1891,7 @@ class SpecificProgrammaticToolCallingParam(BaseModel):
     type: Literal["programmatic_tool_calling"] = "programmatic_tool_calling"
 
 
-class SummaryTextContent(BaseModel):
+class SummaryTextContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1897,7 +1900,7 @@ class SummaryTextContent(BaseModel):
     text: str
 
 
-class TextContent(BaseModel):
+class TextContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1906,7 +1909,7 @@ class TextContent(BaseModel):
     text: str
 
 
-class TextResponseFormatJsonSchema(BaseModel):
+class TextResponseFormatJsonSchema(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1918,7 +1921,7 @@ class TextResponseFormatJsonSchema(BaseModel):
     strict: bool | None = None
 
 
-class TokenCountsResource(BaseModel):
+class TokenCountsResource(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1938,7 +1941,7 @@ ToolCallCallerParam = TypeAliasType(
 )
 
 
-class ToolChoiceAllowed(BaseModel):
+class ToolChoiceAllowed(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1948,7 +1951,7 @@ class ToolChoiceAllowed(BaseModel):
     tools: list[dict[str, Any]]
 
 
-class ToolChoiceCustom(BaseModel):
+class ToolChoiceCustom(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1957,7 +1960,7 @@ class ToolChoiceCustom(BaseModel):
     name: str
 
 
-class ToolChoiceFunction(BaseModel):
+class ToolChoiceFunction(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1966,7 +1969,7 @@ class ToolChoiceFunction(BaseModel):
     name: str
 
 
-class ToolChoiceMCP(BaseModel):
+class ToolChoiceMCP(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1979,7 +1982,7 @@ class ToolChoiceMCP(BaseModel):
 ToolChoiceOptions = TypeAliasType("ToolChoiceOptions", Literal["none", "auto", "required"])
 
 
-class ToolChoiceTypes(BaseModel):
+class ToolChoiceTypes(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -1999,7 +2002,7 @@ class ToolChoiceTypes(BaseModel):
 ToolSearchExecutionType = TypeAliasType("ToolSearchExecutionType", Literal["server", "client"])
 
 
-class ToolSearchToolParam(BaseModel):
+class ToolSearchToolParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2010,7 +2013,7 @@ class ToolSearchToolParam(BaseModel):
     parameters: EmptyModelParam | None = None
 
 
-class TopLogProb(BaseModel):
+class TopLogProb(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2023,7 +2026,7 @@ class TopLogProb(BaseModel):
 TruncationEnum = TypeAliasType("TruncationEnum", Literal["auto", "disabled"])
 
 
-class TypeParam(BaseModel):
+class TypeParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2032,7 +2035,7 @@ class TypeParam(BaseModel):
     text: str
 
 
-class UrlCitationBody(BaseModel):
+class UrlCitationBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2058,7 +2061,7 @@ VectorStoreFileAttributes = TypeAliasType(
 Verbosity = TypeAliasType("Verbosity", Literal["low", "medium", "high"] | None)
 
 
-class WaitParam(BaseModel):
+class WaitParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2066,7 +2069,7 @@ class WaitParam(BaseModel):
     type: Literal["wait"] = "wait"
 
 
-class WebSearchActionFind(BaseModel):
+class WebSearchActionFind(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2076,7 +2079,7 @@ class WebSearchActionFind(BaseModel):
     pattern: str
 
 
-class WebSearchActionOpenPage(BaseModel):
+class WebSearchActionOpenPage(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2085,7 +2088,7 @@ class WebSearchActionOpenPage(BaseModel):
     url: AnyUrl | None = None
 
 
-class Source(BaseModel):
+class Source(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2094,7 +2097,7 @@ class Source(BaseModel):
     url: AnyUrl
 
 
-class WebSearchActionSearch(BaseModel):
+class WebSearchActionSearch(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2105,7 +2108,7 @@ class WebSearchActionSearch(BaseModel):
     sources: list[Source] | None = None
 
 
-class WebSearchApproximateLocation1(BaseModel):
+class WebSearchApproximateLocation1(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2122,7 +2125,7 @@ WebSearchApproximateLocation = TypeAliasType(
 )
 
 
-class WebSearchPreviewTool(BaseModel):
+class WebSearchPreviewTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2133,7 +2136,7 @@ class WebSearchPreviewTool(BaseModel):
     search_content_types: list[SearchContentType] | None = None
 
 
-class Filters1(BaseModel):
+class Filters1(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2141,7 +2144,7 @@ class Filters1(BaseModel):
     allowed_domains: list[str] | None = None
 
 
-class WebSearchTool(BaseModel):
+class WebSearchTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2153,7 +2156,7 @@ class WebSearchTool(BaseModel):
     search_context_size: Literal["low", "medium", "high"] | None = "medium"
 
 
-class WebSearchToolCall(BaseModel):
+class WebSearchToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2167,7 +2170,7 @@ class WebSearchToolCall(BaseModel):
     ]
 
 
-class ErrorEventDetails(BaseModel):
+class ErrorEventDetails(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2178,7 +2181,7 @@ class ErrorEventDetails(BaseModel):
     param: str | None = None
 
 
-class ResponseCompactionCompactingEvent(BaseModel):
+class ResponseCompactionCompactingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2189,7 +2192,7 @@ class ResponseCompactionCompactingEvent(BaseModel):
     sequence_number: int
 
 
-class DeletedResponse(BaseModel):
+class DeletedResponse(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2213,7 +2216,7 @@ MetadataMap = TypeAliasType(
 )
 
 
-class AgentReference(BaseModel):
+class AgentReference(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2223,7 +2226,7 @@ class AgentReference(BaseModel):
     version: str | None = None
 
 
-class StructuredOutputsItem(BaseModel):
+class StructuredOutputsItem(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2233,7 +2236,7 @@ class StructuredOutputsItem(BaseModel):
     output: Any
 
 
-class ResponsesWebSocketError(BaseModel):
+class ResponsesWebSocketError(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2262,7 +2265,7 @@ ApplyPatchOperationParam = TypeAliasType(
 )
 
 
-class ApplyPatchToolCall(BaseModel):
+class ApplyPatchToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2279,7 +2282,7 @@ class ApplyPatchToolCall(BaseModel):
     created_by: str | None = None
 
 
-class ApplyPatchToolCallItemParam(BaseModel):
+class ApplyPatchToolCallItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2292,7 +2295,7 @@ class ApplyPatchToolCallItemParam(BaseModel):
     operation: ApplyPatchOperationParam
 
 
-class ApplyPatchToolCallOutput(BaseModel):
+class ApplyPatchToolCallOutput(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2306,7 +2309,7 @@ class ApplyPatchToolCallOutput(BaseModel):
     created_by: str | None = None
 
 
-class ApplyPatchToolCallOutputItemParam(BaseModel):
+class ApplyPatchToolCallOutputItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2319,7 +2322,7 @@ class ApplyPatchToolCallOutputItemParam(BaseModel):
     output: Output | None = None
 
 
-class ApplyPatchToolParam(BaseModel):
+class ApplyPatchToolParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2348,7 +2351,7 @@ ComputerAction = TypeAliasType(
 ComputerActionList = TypeAliasType("ComputerActionList", list[ComputerAction])
 
 
-class ComputerCallOutputItemParam(BaseModel):
+class ComputerCallOutputItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2361,7 +2364,7 @@ class ComputerCallOutputItemParam(BaseModel):
     status: FunctionCallItemStatus | None = None
 
 
-class ComputerScreenshotContent(BaseModel):
+class ComputerScreenshotContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2373,7 +2376,7 @@ class ComputerScreenshotContent(BaseModel):
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
 
 
-class ComputerToolCall(BaseModel):
+class ComputerToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2387,7 +2390,7 @@ class ComputerToolCall(BaseModel):
     status: Literal["in_progress", "completed", "incomplete"]
 
 
-class ContainerNetworkPolicyAllowlistParam(BaseModel):
+class ContainerNetworkPolicyAllowlistParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2402,7 +2405,7 @@ class ContainerNetworkPolicyAllowlistParam(BaseModel):
 ConversationParam = TypeAliasType("ConversationParam", str | ConversationParam2)
 
 
-class CustomGrammarFormatParam(BaseModel):
+class CustomGrammarFormatParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2412,7 +2415,7 @@ class CustomGrammarFormatParam(BaseModel):
     definition: str
 
 
-class CustomToolCall(BaseModel):
+class CustomToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2436,7 +2439,7 @@ class CustomToolCallResource(CustomToolCall):
     created_by: str | None = None
 
 
-class CustomToolParam(BaseModel):
+class CustomToolParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2452,7 +2455,7 @@ class CustomToolParam(BaseModel):
     allowed_callers: AllowedCallers | None = None
 
 
-class Result(BaseModel):
+class Result(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2464,7 +2467,7 @@ class Result(BaseModel):
     score: float | None = None
 
 
-class FileSearchToolCall(BaseModel):
+class FileSearchToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2476,7 +2479,7 @@ class FileSearchToolCall(BaseModel):
     results: list[Result] | None = None
 
 
-class FunctionShellCall(BaseModel):
+class FunctionShellCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2491,7 +2494,7 @@ class FunctionShellCall(BaseModel):
     created_by: str | None = None
 
 
-class FunctionShellCallOutputContent(BaseModel):
+class FunctionShellCallOutputContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2514,7 +2517,7 @@ FunctionShellCallOutputOutcomeParam = TypeAliasType(
 )
 
 
-class FunctionToolCall(BaseModel):
+class FunctionToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2540,7 +2543,7 @@ class FunctionToolCallResource(FunctionToolCall):
     type: Literal["function_call"] = "function_call"
 
 
-class ImageGenTool(BaseModel):
+class ImageGenTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2569,7 +2572,7 @@ class ImageGenTool(BaseModel):
     action: ImageGenActionEnum | None = None
 
 
-class InlineSkillParam(BaseModel):
+class InlineSkillParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2580,7 +2583,7 @@ class InlineSkillParam(BaseModel):
     source: InlineSkillSourceParam
 
 
-class InputFileContent(BaseModel):
+class InputFileContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2594,7 +2597,7 @@ class InputFileContent(BaseModel):
     detail: FileInputDetail | None = None
 
 
-class InputFileContentParam(BaseModel):
+class InputFileContentParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2608,7 +2611,7 @@ class InputFileContentParam(BaseModel):
     prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
 
 
-class InputImageContent(BaseModel):
+class InputImageContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2620,7 +2623,7 @@ class InputImageContent(BaseModel):
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
 
 
-class InputImageContentParamAutoParam(BaseModel):
+class InputImageContentParamAutoParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2632,7 +2635,7 @@ class InputImageContentParamAutoParam(BaseModel):
     prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
 
 
-class InputTextContent(BaseModel):
+class InputTextContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2642,7 +2645,7 @@ class InputTextContent(BaseModel):
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
 
 
-class InputTextContentParam(BaseModel):
+class InputTextContentParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2652,7 +2655,7 @@ class InputTextContentParam(BaseModel):
     prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
 
 
-class LocalEnvironmentParam(BaseModel):
+class LocalEnvironmentParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2661,7 +2664,7 @@ class LocalEnvironmentParam(BaseModel):
     skills: Annotated[list[LocalSkillParam] | None, Field(max_length=200)] = None
 
 
-class LogProb(BaseModel):
+class LogProb(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2672,7 +2675,7 @@ class LogProb(BaseModel):
     top_logprobs: list[TopLogProb]
 
 
-class MCPListTools(BaseModel):
+class MCPListTools(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2684,7 +2687,7 @@ class MCPListTools(BaseModel):
     error: str | None = None
 
 
-class RequireApproval(BaseModel):
+class RequireApproval(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2693,7 +2696,7 @@ class RequireApproval(BaseModel):
     never: MCPToolFilter | None = None
 
 
-class MCPTool(BaseModel):
+class MCPTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2760,7 +2763,7 @@ ModelIdsResponses = TypeAliasType(
 )
 
 
-class ModelResponseProperties(BaseModel):
+class ModelResponseProperties(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2775,7 +2778,7 @@ class ModelResponseProperties(BaseModel):
     prompt_cache_retention: Annotated[Literal["in_memory", "24h"] | None, Field(deprecated=True)] = None
 
 
-class Moderation(BaseModel):
+class Moderation(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2784,7 +2787,7 @@ class Moderation(BaseModel):
     output: Annotated[ModerationResultBody | ModerationErrorBody, Field(discriminator="type")]
 
 
-class ModerationConfigParam(BaseModel):
+class ModerationConfigParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2792,7 +2795,7 @@ class ModerationConfigParam(BaseModel):
     mode: ModerationMode
 
 
-class ModerationPolicyParam(BaseModel):
+class ModerationPolicyParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2804,7 +2807,7 @@ class ModerationPolicyParam(BaseModel):
 Tools = TypeAliasType("Tools", Annotated[FunctionToolParam | CustomToolParam, Field(discriminator="type")])
 
 
-class NamespaceToolParam(BaseModel):
+class NamespaceToolParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2815,7 +2818,7 @@ class NamespaceToolParam(BaseModel):
     tools: Annotated[list[Tools], Field(min_length=1)]
 
 
-class OutputTextContent(BaseModel):
+class OutputTextContent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2826,7 +2829,7 @@ class OutputTextContent(BaseModel):
     logprobs: list[LogProb]
 
 
-class ProgramOutput(BaseModel):
+class ProgramOutput(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2838,7 +2841,7 @@ class ProgramOutput(BaseModel):
     status: ProgramOutputStatus
 
 
-class ProgramOutputItemParam(BaseModel):
+class ProgramOutputItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2850,7 +2853,7 @@ class ProgramOutputItemParam(BaseModel):
     status: ProgramOutputItemStatus
 
 
-class PromptCacheOptions(BaseModel):
+class PromptCacheOptions(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2859,7 +2862,7 @@ class PromptCacheOptions(BaseModel):
     mode: PromptCacheModeEnum
 
 
-class PromptCacheOptionsParam(BaseModel):
+class PromptCacheOptionsParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2868,7 +2871,7 @@ class PromptCacheOptionsParam(BaseModel):
     mode: PromptCacheModeEnum | None = None
 
 
-class Reasoning(BaseModel):
+class Reasoning(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2880,7 +2883,7 @@ class Reasoning(BaseModel):
     generate_summary: Literal["auto", "concise", "detailed"] | None = None
 
 
-class ReasoningItem(BaseModel):
+class ReasoningItem(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2893,7 +2896,7 @@ class ReasoningItem(BaseModel):
     status: Literal["in_progress", "completed", "incomplete"] | None = None
 
 
-class ResponseError1(BaseModel):
+class ResponseError1(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2905,7 +2908,7 @@ class ResponseError1(BaseModel):
 ResponseError = TypeAliasType("ResponseError", ResponseError1 | None)
 
 
-class ResponseErrorEvent(BaseModel):
+class ResponseErrorEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2918,7 +2921,7 @@ class ResponseErrorEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseOutputTextAnnotationAddedEvent(BaseModel):
+class ResponseOutputTextAnnotationAddedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2937,7 +2940,7 @@ ResponsePromptVariables = TypeAliasType(
 )
 
 
-class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
+class ResponseShellCallOutputContentDeltaStreamingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2950,7 +2953,7 @@ class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
     delta: ShellCallOutputDelta
 
 
-class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
+class ResponseShellCallOutputContentDoneStreamingEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2983,7 +2986,7 @@ ToolChoiceParam = TypeAliasType(
 )
 
 
-class ToolSearchCall(BaseModel):
+class ToolSearchCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -2997,7 +3000,7 @@ class ToolSearchCall(BaseModel):
     created_by: str | None = None
 
 
-class ToolSearchCallItemParam(BaseModel):
+class ToolSearchCallItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3010,7 +3013,7 @@ class ToolSearchCallItemParam(BaseModel):
     status: FunctionCallItemStatus | None = None
 
 
-class UpdateConversationBody(BaseModel):
+class UpdateConversationBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3018,7 +3021,7 @@ class UpdateConversationBody(BaseModel):
     metadata: Metadata
 
 
-class AutoCodeInterpreterToolParam(BaseModel):
+class AutoCodeInterpreterToolParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3032,7 +3035,7 @@ class AutoCodeInterpreterToolParam(BaseModel):
     ] = None
 
 
-class CodeInterpreterTool(BaseModel):
+class CodeInterpreterTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3047,7 +3050,7 @@ Skills = TypeAliasType(
 )
 
 
-class ContainerAutoParam(BaseModel):
+class ContainerAutoParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3086,7 +3089,7 @@ Output2 = TypeAliasType(
 )
 
 
-class FunctionCallOutputItemParam(BaseModel):
+class FunctionCallOutputItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3101,7 +3104,7 @@ class FunctionCallOutputItemParam(BaseModel):
     status: FunctionCallItemStatus | None = None
 
 
-class FunctionShellCallItemParam(BaseModel):
+class FunctionShellCallItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3115,7 +3118,7 @@ class FunctionShellCallItemParam(BaseModel):
     environment: LocalEnvironmentParam | ContainerReferenceParam | None = None
 
 
-class FunctionShellCallOutput(BaseModel):
+class FunctionShellCallOutput(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3130,7 +3133,7 @@ class FunctionShellCallOutput(BaseModel):
     created_by: str | None = None
 
 
-class FunctionShellCallOutputContentParam(BaseModel):
+class FunctionShellCallOutputContentParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3140,7 +3143,7 @@ class FunctionShellCallOutputContentParam(BaseModel):
     outcome: FunctionShellCallOutputOutcomeParam
 
 
-class FunctionShellCallOutputItemParam(BaseModel):
+class FunctionShellCallOutputItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3154,7 +3157,7 @@ class FunctionShellCallOutputItemParam(BaseModel):
     max_output_length: int | None = None
 
 
-class FunctionShellToolParam(BaseModel):
+class FunctionShellToolParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3164,7 +3167,7 @@ class FunctionShellToolParam(BaseModel):
     allowed_callers: AllowedCallers | None = None
 
 
-class FunctionToolCallOutput(BaseModel):
+class FunctionToolCallOutput(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3199,7 +3202,7 @@ InputContent = TypeAliasType(
 InputMessageContentList = TypeAliasType("InputMessageContentList", list[InputContent])
 
 
-class MCPToolCall(BaseModel):
+class MCPToolCall(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3232,7 +3235,7 @@ Content = TypeAliasType(
 )
 
 
-class Message(BaseModel):
+class Message(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3248,7 +3251,7 @@ class Message(BaseModel):
 ModelIdsCompaction = TypeAliasType("ModelIdsCompaction", ModelIdsResponses | str | None)
 
 
-class ModerationParam(BaseModel):
+class ModerationParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3268,7 +3271,7 @@ OutputMessageContent = TypeAliasType(
 )
 
 
-class Prompt1(BaseModel):
+class Prompt1(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3281,7 +3284,7 @@ class Prompt1(BaseModel):
 Prompt = TypeAliasType("Prompt", Prompt1 | None)
 
 
-class ResponseContentPartAddedEvent(BaseModel):
+class ResponseContentPartAddedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3294,7 +3297,7 @@ class ResponseContentPartAddedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseContentPartDoneEvent(BaseModel):
+class ResponseContentPartDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3307,7 +3310,7 @@ class ResponseContentPartDoneEvent(BaseModel):
     part: OutputContent
 
 
-class ResponseTextParam(BaseModel):
+class ResponseTextParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3316,7 +3319,7 @@ class ResponseTextParam(BaseModel):
     verbosity: Verbosity | None = None
 
 
-class CustomToolCallOutput(BaseModel):
+class CustomToolCallOutput(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3339,7 +3342,7 @@ class CustomToolCallOutputResource(CustomToolCallOutput):
     type: Literal["custom_tool_call_output"] = "custom_tool_call_output"
 
 
-class EasyInputMessage(BaseModel):
+class EasyInputMessage(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3350,7 +3353,7 @@ class EasyInputMessage(BaseModel):
     type: Literal["message"] | None = None
 
 
-class InputMessage(BaseModel):
+class InputMessage(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3370,7 +3373,7 @@ class InputMessageResource(InputMessage):
     type: Literal["message"] = "message"
 
 
-class OutputMessage(BaseModel):
+class OutputMessage(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3383,7 +3386,7 @@ class OutputMessage(BaseModel):
     status: Literal["in_progress", "completed", "incomplete"]
 
 
-class AdditionalTools(BaseModel):
+class AdditionalTools(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3394,7 +3397,7 @@ class AdditionalTools(BaseModel):
     tools: 'list["Tool"]'
 
 
-class AdditionalToolsItemParam(BaseModel):
+class AdditionalToolsItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3405,7 +3408,7 @@ class AdditionalToolsItemParam(BaseModel):
     tools: 'list["Tool"]'
 
 
-class CompactResource(BaseModel):
+class CompactResource(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3417,7 +3420,7 @@ class CompactResource(BaseModel):
     usage: ResponseUsage
 
 
-class CompactResponseMethodPublicBody(BaseModel):
+class CompactResponseMethodPublicBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3432,7 +3435,7 @@ class CompactResponseMethodPublicBody(BaseModel):
     service_tier: ServiceTierEnum | None = None
 
 
-class CompoundFilter(BaseModel):
+class CompoundFilter(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3446,7 +3449,7 @@ Filters = TypeAliasType(
 )
 
 
-class ConversationItemList(BaseModel):
+class ConversationItemList(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3458,7 +3461,7 @@ class ConversationItemList(BaseModel):
     last_id: str
 
 
-class CreateConversationBody(BaseModel):
+class CreateConversationBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3467,7 +3470,7 @@ class CreateConversationBody(BaseModel):
     items: 'Optional["ConversationInputItems"]' = None
 
 
-class FileSearchTool(BaseModel):
+class FileSearchTool(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3482,7 +3485,7 @@ class FileSearchTool(BaseModel):
 FiltersModel = TypeAliasType("FiltersModel", ComparisonFilter | CompoundFilter)
 
 
-class ResponseCompletedEvent(BaseModel):
+class ResponseCompletedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3492,7 +3495,7 @@ class ResponseCompletedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseCreatedEvent(BaseModel):
+class ResponseCreatedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3502,7 +3505,7 @@ class ResponseCreatedEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseFailedEvent(BaseModel):
+class ResponseFailedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3512,7 +3515,7 @@ class ResponseFailedEvent(BaseModel):
     response: '"Response"'
 
 
-class ResponseInProgressEvent(BaseModel):
+class ResponseInProgressEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3522,7 +3525,7 @@ class ResponseInProgressEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseIncompleteEvent(BaseModel):
+class ResponseIncompleteEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3532,7 +3535,7 @@ class ResponseIncompleteEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseItemList(BaseModel):
+class ResponseItemList(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3544,7 +3547,7 @@ class ResponseItemList(BaseModel):
     last_id: str
 
 
-class ResponseOutputItemAddedEvent(BaseModel):
+class ResponseOutputItemAddedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3555,7 +3558,7 @@ class ResponseOutputItemAddedEvent(BaseModel):
     item: "OutputItem"
 
 
-class ResponseOutputItemDoneEvent(BaseModel):
+class ResponseOutputItemDoneEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3566,7 +3569,7 @@ class ResponseOutputItemDoneEvent(BaseModel):
     item: "OutputItem"
 
 
-class ResponseProperties(BaseModel):
+class ResponseProperties(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3581,7 +3584,7 @@ class ResponseProperties(BaseModel):
     prompt: Optional[Prompt] = None
 
 
-class ResponseQueuedEvent(BaseModel):
+class ResponseQueuedEvent(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3721,7 +3724,7 @@ class ResponseStreamEvent(
     ]
 
 
-class TokenCountsBody(BaseModel):
+class TokenCountsBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3764,7 +3767,7 @@ Tool = TypeAliasType(
 )
 
 
-class ToolSearchOutput(BaseModel):
+class ToolSearchOutput(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -3930,7 +3933,7 @@ OutputItem = TypeAliasType(
 )
 
 
-class ToolSearchOutputItemParam(BaseModel):
+class ToolSearchOutputItemParam(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",
@@ -4022,7 +4025,7 @@ Item = TypeAliasType(
 ToolsArray = TypeAliasType("ToolsArray", list[Tool])
 
 
-class CreateConversationItemsBody(BaseModel):
+class CreateConversationItemsBody(ProtocolModel):
     model_config = ConfigDict(
         defer_build=True,
         extra="allow",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -106,6 +107,16 @@ def _typed(adapters: tuple[TypeAdapter, ...], item: dict[str, Any]) -> Any:
     return item
 
 
+class ResponseExitForRecovery(BaseException):
+    """The signal a resilient handler's ``await context.exit_for_recovery()`` will raise (a
+    BaseException, so ``except Exception`` does not swallow it). Defined for the peer package's API;
+    nothing raises it until resilient runs land."""
+
+
+#: The peer package's other name for the signal.
+ExitForRecoverySignal = ResponseExitForRecovery
+
+
 class ResponseContext:
     """Request-scoped state handed to the handler with the request and the cancellation signal."""
 
@@ -139,6 +150,48 @@ class ResponseContext:
         self._history_limit = history_limit
         self._shutdown_requested = shutdown_requested
         self._history: list[Any] | None = None
+        #: True when the handler is re-entered to recover a resilient background response whose
+        #: process died (then ``persisted_response`` is its last checkpoint). Always False for now:
+        #: resilient runs are not implemented yet, so no response is ever re-entered.
+        self.is_recovery = False
+        #: The response as last checkpointed, on a recovery (seed a stream with it:
+        #: ``ResponseEventStream(response_id=..., response=context.persisted_response)``); else None.
+        self.persisted_response: Any = None
+
+    @property
+    def conversation_id(self) -> str | None:
+        """The id of the conversation the request names, if any."""
+        conversation = getattr(self.request, "conversation", None)
+        if isinstance(conversation, str):
+            return conversation or None
+        conversation_id = (
+            conversation.get("id") if isinstance(conversation, Mapping) else getattr(conversation, "id", None)
+        )
+        return conversation_id if isinstance(conversation_id, str) and conversation_id else None
+
+    @property
+    def conversation_chain_id(self) -> str:
+        """An opaque id that is the same for every turn of one conversation chain: for a request
+        naming a conversation, ``cchain_`` and a digest of that conversation (scoped by the
+        isolation keys, so two users' conversations never share one); otherwise the response id
+        (each request stands alone), as in the peer package. A key for the handler's own
+        per-conversation state (e.g. an upstream session id)."""
+        conversation_id = self.conversation_id
+        if conversation_id is None:
+            return self.response_id
+        scope = "\x1f".join((self.isolation.user_key or "", self.isolation.chat_key or "", conversation_id))
+        return "cchain_" + hashlib.sha256(scope.encode()).hexdigest()[:40]
+
+    async def exit_for_recovery(self) -> NoReturn:
+        """Leave this response for recovery: a resilient background response would be re-entered
+        from its last checkpoint by the next process. Resilient runs are not available yet, so this
+        raises RuntimeError (as the peer package does where no recovery is possible): uncaught, the
+        response ends ``failed`` with ``server_error``, like any handler error."""
+        raise RuntimeError(
+            "context.exit_for_recovery() needs a resilient background response "
+            "(ResponsesServerOptions(resilient_background=True), background=true, a durable store); "
+            "this response cannot be recovered"
+        )
 
     @property
     def is_shutdown_requested(self) -> bool:

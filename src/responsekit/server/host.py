@@ -45,7 +45,13 @@ from responsekit.server.websocket import (
     uvicorn_websocket_options,
 )
 from responsekit.store.memory import MemoryEventLog, MemoryStore
-from responsekit.store.protocols import LogNotFound, ResponseRecord, Store, StoreUnavailable
+from responsekit.store.protocols import (
+    LogNotFound,
+    ResponseRecord,
+    Store,
+    StoreStartupError,
+    StoreUnavailable,
+)
 from responsekit.streaming.events import encode_json
 
 logger = logging.getLogger("responsekit")
@@ -82,6 +88,12 @@ def _logged(task: asyncio.Task) -> None:
         logger.error("a background run failed unexpectedly", exc_info=task.exception())
 
 
+def _version() -> str:
+    from responsekit import __version__
+
+    return __version__
+
+
 class ResponsesAgentServerHost(Starlette):
     """Serves ``POST /responses``, ``GET/DELETE /responses/{id}``, ``POST /responses/{id}/cancel``,
     ``GET /responses/{id}/input_items``, WebSocket mode on ``GET /responses``,
@@ -100,8 +112,20 @@ class ResponsesAgentServerHost(Starlette):
         options: ResponsesServerOptions | None = None,
         store: Store | None = None,
         debug: bool = False,
+        log_level: str | int | None = None,
     ) -> None:
         self.options = options or ResponsesServerOptions()
+        if log_level is not None:  # the level of responsekit's own logger ("DEBUG", "INFO", 10, ...)
+            level = logging.getLevelName(log_level.upper()) if isinstance(log_level, str) else log_level
+            if not isinstance(level, int) or isinstance(level, bool):
+                raise ValueError(f"log_level must be a logging level name or number, got {log_level!r}")
+            logging.getLogger("responsekit").setLevel(level)
+        extra_version = self.options.additional_server_version
+        self._server_header: tuple[bytes, bytes] | None = (
+            (b"x-platform-server", f"responsekit/{_version()} {extra_version}".encode())
+            if extra_version
+            else None
+        )
         self.prefix = prefix or self.options.route_prefix
         if self.prefix and (not self.prefix.startswith("/") or self.prefix.endswith("/")):
             raise ValueError(f"prefix must start with '/' and not end with '/', got {self.prefix!r}")
@@ -151,6 +175,19 @@ class ResponsesAgentServerHost(Starlette):
         # A trailing slash is a 404, never a redirect: Starlette would build its Location from the
         # client's Host header.
         self.router.redirect_slashes = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        header = self._server_header
+        if header is None or scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+
+        async def send_with_version(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
+        await super().__call__(scope, receive, send_with_version)
 
     # -- registration -------------------------------------------------------------------------------
     def response_handler(self, handler: Handler) -> Handler:
@@ -210,6 +247,10 @@ class ResponsesAgentServerHost(Starlette):
                 max_stored_bytes=self.options.max_stored_bytes,
                 conversation_retention_seconds=self.options.conversation_retention_seconds,
             )
+        if url.startswith("sqlite:"):
+            from responsekit.store.sqlite import SqliteStore
+
+            return SqliteStore.from_url(url, options=self.options)
         from responsekit.store.redis import RedisStore  # optional dependency
 
         return RedisStore.from_url(url, options=self.options)
@@ -234,6 +275,11 @@ class ResponsesAgentServerHost(Starlette):
         # The models build their validators on first use (a fast `import responsekit`); build the
         # request's now, so the first request does not pay for it.
         CreateResponse.model_rebuild()
+        if self.options.resilient_background and self.store.name == "memory":
+            raise ValueError(
+                "ResponsesServerOptions.resilient_background=True needs a durable store (SQLite or Redis: "
+                "store_url or RESPONSEKIT_STORE); the memory store loses every response with its process"
+            )
         await self._ensure_store()
         self.sealer  # noqa: B018 - the compaction key, made once, before the first request
         # Start draining on SIGTERM/SIGINT itself (see server/draining.py).
@@ -284,6 +330,10 @@ class ResponsesAgentServerHost(Starlette):
         config = uvicorn.Config(
             self, host=host, port=port, **{**uvicorn_websocket_options(self.options), **uvicorn_options}
         )
+        try:  # a store that cannot start (e.g. its file is locked or corrupt) ends the program, saying why
+            await self._ensure_store()
+        except StoreStartupError as exc:
+            raise SystemExit(f"responsekit: {exc}") from None
         server = draining_server(config, self.begin_shutdown)
         close_sockets_before_server_shutdown(server, self)
         await server.serve()

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import Any
+
+#: The forms ``store_url`` takes (an error lists them).
+STORE_URL_FORMS = (
+    "'memory', 'sqlite:///relative/file.db' or 'sqlite:////absolute/file.db', or a Redis URL "
+    "('redis://host:port/db', rediss://, unix://)"
+)
 
 
 @dataclass
@@ -23,16 +31,17 @@ class ResponsesServerOptions:
     response_retention_seconds: float = 3600.0
     #: How long event logs stay replayable (``GET ?stream=true``).
     event_log_retention_seconds: float = 3600.0
-    #: The in-memory store keeps at most this many responses (oldest finished ones go first).
+    #: The in-memory and SQLite stores keep at most this many responses (oldest finished ones go first).
     max_stored_responses: int = 100_000
-    #: The in-memory store keeps at most about this many bytes: event-log frames plus an estimate of
-    #: each record (its input items and snapshot as JSON). Oldest finished responses go first.
+    #: The in-memory and SQLite stores keep at most about this many bytes: event-log frames plus an
+    #: estimate of each record (its input items and snapshot as JSON). Oldest finished responses go first.
     max_stored_bytes: int = 1024**3
     #: Largest request body accepted; larger ones get 413 without being read further.
     max_request_body_bytes: int = 16 * 1024 * 1024
     #: Path prefix for the protocol routes, e.g. "/v1" serves "/v1/responses".
     route_prefix: str = ""
-    #: Where state lives: None or "memory" for the embedded store, "redis://host:port/db" for Redis.
+    #: Where state lives: None or "memory" for the embedded store, "sqlite:///relative/file.db" or
+    #: "sqlite:////absolute/file.db" for one durable node, "redis://host:port/db" for Redis.
     #: Defaults to the RESPONSEKIT_STORE environment variable.
     store_url: str | None = None
     #: How long a running response's lease lasts before another replica may declare it lost.
@@ -58,6 +67,15 @@ class ResponsesServerOptions:
     #: A create naming a conversation never created through ``POST /conversations`` makes it on
     #: first use (a gateway may own conversation ids); True answers 404 instead.
     conversations_must_exist: bool = False
+    #: Appended to the ``x-platform-server`` header every HTTP response then carries
+    #: (``responsekit/<version> <additional_server_version>``), e.g. your agent's name and version.
+    additional_server_version: str | None = None
+    #: Accepted for the peer package's API: ``hook(span_name, attributes)`` will shape each
+    #: response's span once tracing lands; until then it is stored and never called.
+    create_span_hook: Callable[..., Any] | None = None
+    #: Background responses survive the death of their process (re-entered from their last
+    #: ``stream.checkpoint()``). Needs a durable store: with the memory store it is a startup error.
+    resilient_background: bool = False
 
     def __post_init__(self) -> None:
         if self.store_url is None:
@@ -88,7 +106,24 @@ class ResponsesServerOptions:
             minimum=0,
             inclusive=True,
         )
-        for name in ("reject_unknown_fields", "conversations_must_exist"):
+        if self.additional_server_version is not None:
+            if not isinstance(self.additional_server_version, str):
+                raise ValueError(
+                    "ResponsesServerOptions.additional_server_version must be a string, got "
+                    f"{self.additional_server_version!r}"
+                )
+            version = self.additional_server_version.strip()
+            if any(ord(c) < 0x20 or ord(c) > 0x7E for c in version):
+                raise ValueError(
+                    "ResponsesServerOptions.additional_server_version must be printable ASCII (it goes into "
+                    f"a header), got {self.additional_server_version!r}"
+                )
+            self.additional_server_version = version or None
+        if self.create_span_hook is not None and not callable(self.create_span_hook):
+            raise ValueError(
+                f"ResponsesServerOptions.create_span_hook must be callable, got {self.create_span_hook!r}"
+            )
+        for name in ("reject_unknown_fields", "conversations_must_exist", "resilient_background"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"ResponsesServerOptions.{name} must be a bool, got {getattr(self, name)!r}")
         for name in ("default_fetch_history_count",):
@@ -107,11 +142,18 @@ class ResponsesServerOptions:
             )
         url = self.store_url
         if url is not None and not (
-            url == "memory" or url.startswith(("memory://", "redis://", "rediss://", "unix://"))
+            url == "memory" or url.startswith(("memory://", "redis://", "rediss://", "unix://", "sqlite:"))
         ):
-            raise ValueError(
-                f"ResponsesServerOptions.store_url must be 'memory' or a redis:// URL, got {url!r}"
-            )
+            raise ValueError(f"ResponsesServerOptions.store_url must be {STORE_URL_FORMS}, got {url!r}")
+        if url is not None and url.startswith("sqlite:"):
+            from responsekit.store.sqlite.url import parse_url  # only when SQLite is chosen
+
+            try:
+                parse_url(url)
+            except ValueError as exc:
+                raise ValueError(
+                    f"ResponsesServerOptions.store_url must be {STORE_URL_FORMS}: {exc}"
+                ) from None
 
     def describe(self) -> dict[str, object]:
         """Every option's value, secrets masked (safe to log)."""

@@ -18,9 +18,12 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from responsekit.server.handler import open_handler
+from responsekit.store.memory import MemoryRecordStore
 from responsekit.store.protocols import LogEntry, StoreUnavailable
+from responsekit.streaming.checkpoint import Checkpoint
 from responsekit.streaming.errors import StreamOrderError
 from responsekit.streaming.events import StreamEvent
+from responsekit.streaming.raw_events import RawEventStream, is_raw_event
 from responsekit.streaming.stream import ResponseEventStream
 from responsekit.streaming.terminal import FAILURE_MESSAGES, TERMINAL_EVENT_TYPES, runtime_terminal_snapshot
 
@@ -269,11 +272,25 @@ class ResponseRun:
             # The handler went on after it was interrupted: the response is ended without it.
             self._log_dropped()
             raise _StopRun
+        if isinstance(item, Checkpoint):
+            await self._checkpoint(item)
+            return False
         if not isinstance(item, StreamEvent):
-            raise HandlerProtocolError(
-                f"the handler yielded {type(item).__name__}; yield the events that ResponseEventStream's "
-                "emit_* methods return"
-            )
+            if not is_raw_event(item):
+                raise HandlerProtocolError(
+                    f"the handler yielded {type(item).__name__}; yield the events that ResponseEventStream's "
+                    "emit_* methods return, or raw event dicts"
+                )
+            raw = self._stream
+            if raw is None:
+                raw = RawEventStream(self.response_id, self.request, self._template)
+            elif not isinstance(raw, RawEventStream):
+                raise HandlerProtocolError(
+                    "the handler yielded raw events and a stream's events in one response"
+                )
+            raw.continue_at(self._next_seq)
+            item = raw.accept(item)  # raises RawEventError (the response fails) and changes nothing
+            self._stream = raw
         stream = item.stream
         if self._stream is None:
             if not isinstance(stream, ResponseEventStream) or stream.response_id != self.response_id:
@@ -300,6 +317,19 @@ class ResponseRun:
         if self._interrupted and not terminal:
             raise _StopRun
         return terminal
+
+    async def _checkpoint(self, marker: Checkpoint) -> None:
+        """``yield stream.checkpoint()``: on a durable store, persist the snapshot as it stands
+        (nothing is sent to readers); a no-op on the memory store and after the terminal event."""
+        if self._stream is not None and marker.stream is not self._stream:
+            raise HandlerProtocolError("the handler yielded a checkpoint of another stream")
+        durable = self._records is not None and not isinstance(self._records, MemoryRecordStore)
+        if durable and self._stream is not None and not self._interrupted and not self._stream.is_terminal:
+            self._delivering = True
+            try:
+                await self._records.save_snapshot(self.response_id, self._stream.snapshot)
+            finally:
+                self._delivering = False
 
     async def _deliver(self, event: StreamEvent) -> bool:
         self._next_seq = event.sequence_number + 1

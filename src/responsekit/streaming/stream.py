@@ -39,6 +39,7 @@ from responsekit.streaming.builders import (  # noqa: F401  (re-exported: import
     ShellCallOutputItemBuilder,
     WebSearchCallItemBuilder,
 )
+from responsekit.streaming.checkpoint import Checkpoint
 from responsekit.streaming.errors import StreamOrderError
 from responsekit.streaming.events import StreamEvent, _plain, encode_json  # noqa: F401  (re-exported)
 from responsekit.streaming.folding import _SnapshotFolding
@@ -82,7 +83,13 @@ class ResponseEventStream(
         *,
         model: str | None = None,
         agent_reference: Any = None,
+        response: Any = None,
     ) -> None:
+        if response is not None:
+            if request is not None:
+                raise ValueError("ResponseEventStream: give request or response, not both")
+            self._seed(response_id, response, model=model, agent_reference=agent_reference)
+            return
         self.response_id = response_id or new_id("response")
         if agent_reference is None and request is not None:
             # dict first: an ABC isinstance check against a pydantic model is slow on this path
@@ -102,6 +109,61 @@ class ResponseEventStream(
         self._items: list[OutputItemBuilder] = []
         self._added_items = 0  # output_index of the next item to be added
         self._finished: dict[int, dict[str, Any]] = {}
+        self._internal_metadata: dict[str, Any] = {}
+
+    def _seed(self, response_id: str | None, response: Any, *, model: Any, agent_reference: Any) -> None:
+        """Start from an existing response (e.g. ``context.persisted_response``): its fields, and its
+        output items as finished items that keep their ids; new items are added after them."""
+        data = _plain(response)
+        if not isinstance(data, dict):
+            raise TypeError(
+                f"ResponseEventStream(response=...) takes a Response or a dict, not {type(response)}"
+            )
+        self.response_id = response_id or data.get("id") or new_id("response")
+        seeded = new_response(self.response_id, None, model=model, agent_reference=agent_reference)
+        seeded.update({k: v for k, v in data.items() if k in seeded and v is not None})
+        seeded["id"] = self.response_id
+        if model is not None:
+            seeded["model"] = model
+        if agent_reference is not None:
+            seeded["agent_reference"] = _plain(agent_reference)
+        output = [dict(item) for item in (data.get("output") or [])]
+        self._data = seeded
+        self._own_created_at = seeded["created_at"]
+        self.response = ResponseSnapshot(seeded)
+        self._stream = self
+        self._seq = 0
+        self._created = self._queued = self._in_progress = False
+        self._terminal = None
+        self._items = []
+        self._added_items = len(output)
+        self._finished = dict(enumerate(output))
+        seeded["output"] = self._finished_output()
+        self._internal_metadata = {}
+
+    def emit_created(self, *, status: str | None = None) -> StreamEvent:
+        """Emit ``response.created``. ``status`` (``"queued"`` or ``"in_progress"``, as in the peer
+        package) sets the response's status first; by default it is ``queued`` for a background
+        request and ``in_progress`` otherwise."""
+        if status is not None:
+            if status not in ("queued", "in_progress"):
+                raise self._refuse("response.created", f"status {status!r} is not 'queued' or 'in_progress'")
+            if not self._created and self._terminal is None:
+                self._data["status"] = status
+        return super().emit_created()
+
+    # -- durability ------------------------------------------------------------------------------
+    @property
+    def internal_metadata(self) -> dict[str, Any]:
+        """A small dict of the handler's own (e.g. its resume point), kept with checkpoints and
+        never sent to clients: it is not part of the response object."""
+        return self._internal_metadata
+
+    def checkpoint(self) -> Checkpoint:
+        """A marker to ``yield``: the runtime persists the response as it stands (every finished
+        item with its id) on a durable store, and ignores it on the memory store. Not an event:
+        readers see nothing and no sequence number is used."""
+        return Checkpoint(self, self.response, dict(self._internal_metadata))
 
     # -- state ----------------------------------------------------------------------------------
     @property
