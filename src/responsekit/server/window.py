@@ -18,8 +18,6 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from responsekit.ids import is_well_formed, new_id
 from responsekit.server.context import IsolationContext, ItemExpander, _adapter, _typed
 from responsekit.server.conversations import conversation_not_found
@@ -27,6 +25,7 @@ from responsekit.server.errors import ApiError, bad_request
 from responsekit.server.inputs import input_text, normalize_input
 from responsekit.server.sealing import Sealer, SealError
 from responsekit.store.protocols import ConversationKey, ResponseRecord
+from responsekit.streaming.events import _plain
 
 if TYPE_CHECKING:
     from responsekit.server.options import ResponsesServerOptions
@@ -71,8 +70,7 @@ def compaction_item(sealer: Sealer, items: list[Any], scope: str | None) -> dict
 
 
 def plain_item(item: Any, *, reference_shorthand: bool = False) -> dict[str, Any]:
-    if isinstance(item, BaseModel):
-        item = item.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    item = _plain(item)  # models (also nested in a dict) as the JSON of their set fields
     if (
         reference_shorthand
         and isinstance(item, Mapping)

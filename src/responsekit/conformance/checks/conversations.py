@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from responsekit.conformance import capabilities, schemas
-from responsekit.conformance.checks.input_items import WORDS, _consistent, _ids, _text
+from responsekit.conformance.checks.input_items import WORDS, _consistent, _ids, _text, walk_after
 from responsekit.conformance.client import Reply
 from responsekit.conformance.context import Context
 from responsekit.conformance.registry import MUST, Failed, check
@@ -188,31 +188,7 @@ def items_pagination(ctx: Context) -> None:
         raise Failed(
             "the default order is not desc (the reverse of order=asc)", default=default, asc=everything
         )
-    walked: list[Any] = []
-    cursor = None
-    for page_no in range(len(WORDS) + 1):  # bounded: never more pages than items
-        params: dict[str, Any] = {"order": "asc", "limit": 2}
-        if cursor:
-            params["after"] = cursor
-        page = _items_page(ctx, cid, **params)
-        _consistent(page, f"page {page_no}")
-        ids = _ids(page)
-        walked += ids
-        expect_more = len(walked) < len(everything)
-        if page["has_more"] != expect_more:
-            raise Failed(
-                f"page {page_no} (limit=2, after={cursor}) has has_more={page['has_more']}, "
-                f"expected {expect_more}",
-                walked=walked,
-                all=everything,
-            )
-        if not page["has_more"] or not ids:
-            break
-        cursor = page["last_id"]
-    if walked != everything:
-        raise Failed(
-            "walking with `after` did not visit every item once, in order", walked=walked, all=everything
-        )
+    walk_after(lambda **params: _items_page(ctx, cid, **params), everything, limit_note="limit=2, ")
 
 
 @check(

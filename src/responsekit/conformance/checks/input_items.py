@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from responsekit.conformance import schemas
@@ -135,21 +136,27 @@ def limit_bounds(ctx: Context) -> None:
 )
 def after(ctx: Context) -> None:
     rid = _response_id(ctx)
-    everything = _all_asc(ctx, rid)
+    walk_after(lambda **params: _page(ctx, rid, **params), _all_asc(ctx, rid))
+
+
+def walk_after(fetch: Callable[..., dict[str, Any]], everything: list[Any], limit_note: str = "") -> None:
+    """Page with ``order=asc, limit=2, after=<last_id>`` through a list whose ids (ascending) are
+    ``everything``: every page consistent, ``has_more`` right on each, every item visited once."""
     walked: list[Any] = []
     cursor = None
-    for page_no in range(len(WORDS) + 1):  # bounded: never more pages than items
+    for page_no in range(len(WORDS) + 1):  # bounded: never more pages than items (WORDS)
         params: dict[str, Any] = {"order": "asc", "limit": 2}
         if cursor:
             params["after"] = cursor
-        page = _page(ctx, rid, **params)
+        page = fetch(**params)
         _consistent(page, f"page {page_no}")
         ids = _ids(page)
         walked += ids
         expect_more = len(walked) < len(everything)
         if page["has_more"] != expect_more:
             raise Failed(
-                f"page {page_no} (after={cursor}) has has_more={page['has_more']}, expected {expect_more}",
+                f"page {page_no} ({limit_note}after={cursor}) has has_more={page['has_more']}, "
+                f"expected {expect_more}",
                 walked=walked,
                 all=everything,
             )
