@@ -115,7 +115,7 @@ def test_default_options():
         ("response_retention_seconds", 0),
         ("event_log_retention_seconds", -3),
         ("lease_seconds", 0),
-        ("default_fetch_history_count", -1),
+        ("default_fetch_history_count", -2),
         ("default_fetch_history_count", 1.5),
         ("max_stored_responses", 0),
         ("max_stored_responses", "10"),

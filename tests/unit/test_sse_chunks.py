@@ -43,6 +43,10 @@ def test_chunks_are_bounded_and_concatenate_to_the_frames(sizes):
     assert len(pieces) <= sum(sizes) // LIMIT + len(frames) + 1
 
 
+#: A terminal event's frame: a stream whose log ends with one ends with [DONE].
+TERMINAL = b'event: response.completed\ndata: {"type":"response.completed"}\n\n'
+
+
 def _replay(frames: list[bytes], extra_batches: list[list[bytes]] | None = None) -> list[dict]:
     async def batches():
         log = MemoryEventLog(60)
@@ -67,7 +71,7 @@ def _replay(frames: list[bytes], extra_batches: list[list[bytes]] | None = None)
 
 
 def test_a_multi_megabyte_replay_reaches_send_in_chunks_of_at_most_64_kib():
-    frames = [_frame(300 + i % 700) for i in range(20_000)] + [_frame(2 * 1024 * 1024)] * 3
+    frames = [_frame(300 + i % 700) for i in range(20_000)] + [_frame(2 * 1024 * 1024)] * 3 + [TERMINAL]
     assert sum(map(len, frames)) > 10 * 1024 * 1024
     sent = _replay(frames, extra_batches=[[]])
     assert sent[0]["type"] == "http.response.start"
@@ -122,3 +126,17 @@ def test_a_log_reader_takes_bounded_slices_of_a_long_log():
     assert 0 < MAX_BATCH_FRAMES <= 1024
     assert all(0 < len(batch) <= MAX_BATCH_FRAMES for batch in batches)
     assert [frame for batch in batches for frame in batch] == [b"f%d\n\n" % i for i in range(100, 10_000)]
+
+
+@pytest.mark.parametrize("joined", [False, True], ids=["frame-per-item", "frames-joined"])
+def test_done_follows_only_a_log_that_ended_with_its_terminal_event(joined: bool):
+    """A log that stops short of its terminal event (a resilient response left for recovery) ends
+    the stream without [DONE]: the client resumes later with Last-Event-ID."""
+    unfinished = [_frame(100), _frame(200)]
+    finished = [*unfinished, TERMINAL]
+    pieces = [TERMINAL[:40], TERMINAL[40:50], TERMINAL[50:]]  # a large frame replayed in pieces
+    for frames, done in ((unfinished, False), (finished, True), ([], True), ([*unfinished, *pieces], True)):
+        batch = [b"".join(frames)] if joined and frames else frames
+        sent = _replay(batch)
+        body = b"".join(message["body"] for message in sent[1:])
+        assert body == b"".join(frames) + (DONE_FRAME if done else b"")

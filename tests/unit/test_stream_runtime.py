@@ -25,7 +25,7 @@ def test_streaming_imports_nothing_from_the_server_or_the_stores():
 
 def test_failure_messages_live_beside_the_terminal_snapshot_and_stay_importable_from_the_runner():
     assert runner.FAILURE_MESSAGES is terminal.FAILURE_MESSAGES
-    assert set(FAILURE_MESSAGES) == {"exception", "incomplete", "shutdown", "lost", "store"}
+    assert set(FAILURE_MESSAGES) == {"exception", "incomplete", "shutdown", "lost", "store", "unrecoverable"}
 
 
 def test_terminal_snapshot_by_status():

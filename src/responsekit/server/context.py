@@ -108,13 +108,32 @@ def _typed(adapters: tuple[TypeAdapter, ...], item: dict[str, Any]) -> Any:
 
 
 class ResponseExitForRecovery(BaseException):
-    """The signal a resilient handler's ``await context.exit_for_recovery()`` will raise (a
-    BaseException, so ``except Exception`` does not swallow it). Defined for the peer package's API;
-    nothing raises it until resilient runs land."""
+    """What ``await context.exit_for_recovery()`` raises in a resilient handler: the run stops
+    without ending the response, which is re-entered from its last checkpoint (a BaseException,
+    so ``except Exception`` does not swallow it; let it propagate)."""
 
 
 #: The peer package's other name for the signal.
 ExitForRecoverySignal = ResponseExitForRecovery
+
+
+class PersistedResponse(dict):
+    """A resilient response as last checkpointed (``context.persisted_response``): the response
+    object as a dict (fields read as keys or attributes), and ``internal_metadata``, what the
+    handler's ``stream.internal_metadata`` held then. ``ResponseEventStream(response=...)`` seeded
+    with it restores both."""
+
+    def __init__(
+        self, response: Mapping[str, Any], internal_metadata: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(response)
+        self.internal_metadata: dict[str, Any] = dict(internal_metadata or {})
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"the response has no field {name!r}") from None
 
 
 class ResponseContext:
@@ -135,6 +154,8 @@ class ResponseContext:
         expand_items: ItemExpander = _as_stored,
         transport: str = "http",
         seal_items: Callable[[list[Any]], dict[str, Any]] | None = None,
+        resilient: bool = False,
+        persisted_response: PersistedResponse | None = None,
     ) -> None:
         self.response_id = response_id
         self.request = request
@@ -150,13 +171,17 @@ class ResponseContext:
         self._history_limit = history_limit
         self._shutdown_requested = shutdown_requested
         self._history: list[Any] | None = None
+        #: Whether this response can be left for recovery (``exit_for_recovery``): a background
+        #: response while ``resilient_background`` is on, on a durable store.
+        self.is_resilient = resilient
         #: True when the handler is re-entered to recover a resilient background response whose
-        #: process died (then ``persisted_response`` is its last checkpoint). Always False for now:
-        #: resilient runs are not implemented yet, so no response is ever re-entered.
-        self.is_recovery = False
+        #: run stopped (its process died, or it exited for recovery); ``persisted_response`` is then
+        #: its last checkpoint.
+        self.is_recovery = persisted_response is not None
         #: The response as last checkpointed, on a recovery (seed a stream with it:
         #: ``ResponseEventStream(response_id=..., response=context.persisted_response)``); else None.
-        self.persisted_response: Any = None
+        #: Before any checkpoint it is the response as created, with no output.
+        self.persisted_response: PersistedResponse | None = persisted_response
 
     @property
     def conversation_id(self) -> str | None:
@@ -183,15 +208,21 @@ class ResponseContext:
         return "cchain_" + hashlib.sha256(scope.encode()).hexdigest()[:40]
 
     async def exit_for_recovery(self) -> NoReturn:
-        """Leave this response for recovery: a resilient background response would be re-entered
-        from its last checkpoint by the next process. Resilient runs are not available yet, so this
-        raises RuntimeError (as the peer package does where no recovery is possible): uncaught, the
-        response ends ``failed`` with ``server_error``, like any handler error."""
-        raise RuntimeError(
-            "context.exit_for_recovery() needs a resilient background response "
-            "(ResponsesServerOptions(resilient_background=True), background=true, a durable store); "
-            "this response cannot be recovered"
-        )
+        """Stop here and leave this resilient response to be re-entered from its last checkpoint
+        (e.g. the process is about to go away): raises ``ResponseExitForRecovery``, which the run
+        turns into "left for recovery" (no terminal event). On Redis another replica (or this one)
+        re-enters it within a lease scan; on SQLite the next start of the server does.
+
+        A response that is not resilient (not background, ``resilient_background`` off, or the
+        memory store) cannot be recovered: RuntimeError (uncaught, the response ends ``failed``
+        with ``server_error``, like any handler error)."""
+        if not self.is_resilient:
+            raise RuntimeError(
+                "context.exit_for_recovery() needs a resilient background response "
+                "(ResponsesServerOptions(resilient_background=True), background=true, a durable store); "
+                "this response cannot be recovered"
+            )
+        raise ResponseExitForRecovery(self.response_id)
 
     @property
     def is_shutdown_requested(self) -> bool:

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from responsekit.ids import new_id
-from responsekit.server.context import HistoryLoader, IsolationContext, ResponseContext
+from responsekit.server.context import HistoryLoader, IsolationContext, PersistedResponse, ResponseContext
 from responsekit.server.conversations import conversation_items, conversation_not_found
+from responsekit.server.errors import ApiError
 from responsekit.server.inputs import normalize_input
-from responsekit.server.runner import ResponseRun
+from responsekit.server.runner import Recovery, ResponseRun
 from responsekit.server.window import check_previous, compaction_expander, compaction_item, conversation_id_of
-from responsekit.store.protocols import ConversationKey, ResponseRecord
+from responsekit.store.protocols import ConversationKey, RecoveryClaim, ResponseRecord, Resumable
 from responsekit.streaming.snapshot import new_response
 
 if TYPE_CHECKING:
@@ -182,6 +183,16 @@ async def create_response(
         conversation_id=conversation_id,
         created_at=time.time(),
     )
+    client_headers = {
+        k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k.startswith(b"x-client-")
+    }
+    resilient = background and stored and options.resilient_background and store.name != "memory"
+    if resilient:  # what a recovery needs to call the handler again, stored with the record
+        record.resumable = Resumable(
+            request=create.model_dump(mode="json", by_alias=True, exclude_unset=True),
+            client_headers=client_headers,
+            query_parameters=dict(query_parameters),
+        )
     log: Any
     if stored:
         await store.create_with_log(record)  # the record and its empty log (one step on Redis)
@@ -189,29 +200,72 @@ async def create_response(
     else:
         log = unstored_log if stream else null_log
         await log.open(response_id)
-    context = ResponseContext(
-        response_id=response_id,
-        request=create,
-        record=record,
+    context, run = _context_and_run(
+        create,
+        record,
         isolation=isolation,
-        client_headers={
-            k.decode("latin-1"): v.decode("latin-1")
-            for k, v in scope["headers"]
-            if k.startswith(b"x-client-")
-        },
+        client_headers=client_headers,
         query_parameters=query_parameters,
-        history_limit=options.default_fetch_history_count,
+        store=store,
+        stored=stored,
+        log=log,
+        options=options,
+        handler=handler,
         shutdown_requested=shutdown_requested,
+        sealer=sealer,
+        transport=transport,
         load_history=(
             _history_loader(store, record, conversation_key)
             if previous_window is None
             else _window_loader(previous_window)
         ),
         expand_items=expand_items,
+        conversation_key=conversation_key,
+        resilient=resilient,
+    )
+    return NewResponse(record, context, run, log, stored, stream, background)
+
+
+def _context_and_run(
+    create: CreateResponse,
+    record: ResponseRecord,
+    *,
+    isolation: IsolationContext,
+    client_headers: dict[str, str],
+    query_parameters: dict[str, str],
+    store: Store,
+    stored: bool,
+    log: Any,
+    options: ResponsesServerOptions,
+    handler: Any,
+    shutdown_requested: Callable[[], bool],
+    sealer: Sealer | None,
+    transport: str,
+    load_history: HistoryLoader,
+    expand_items: Any,
+    conversation_key: ConversationKey | None,
+    resilient: bool,
+    persisted_response: PersistedResponse | None = None,
+    recovery: Recovery | None = None,
+) -> tuple[ResponseContext, ResponseRun]:
+    """The handler's context and the run of a response, new or recovered."""
+    context = ResponseContext(
+        response_id=record.response_id,
+        request=create,
+        record=record,
+        isolation=isolation,
+        client_headers=client_headers,
+        query_parameters=query_parameters,
+        history_limit=options.history_limit,
+        shutdown_requested=shutdown_requested,
+        load_history=load_history,
+        expand_items=expand_items,
         transport=transport,
         seal_items=None
         if sealer is None
         else functools.partial(compaction_item, sealer, scope=isolation.user_key),
+        resilient=resilient,
+        persisted_response=persisted_response,
     )
     run = ResponseRun(
         handler=handler,
@@ -223,5 +277,81 @@ async def create_response(
         cancellation_signal=asyncio.Event(),
         cancellation_grace_seconds=options.cancellation_grace_period_seconds,
         on_terminal=_conversation_appender(store, record, conversation_key),
+        resilient=resilient,
+        recovery=recovery,
     )
-    return NewResponse(record, context, run, log, stored, stream, background)
+    return context, run
+
+
+def persisted_response_of(record: ResponseRecord) -> PersistedResponse:
+    """What a recovered handler starts from: the last checkpoint, else the response as created."""
+    resumable = record.resumable
+    checkpoint = resumable.checkpoint if resumable is not None else None
+    if checkpoint is None:
+        checkpoint = {**record.snapshot, "output": []}
+    metadata = resumable.internal_metadata if resumable is not None else {}
+    return PersistedResponse({**checkpoint, "status": "in_progress"}, metadata)
+
+
+def recover_response(
+    claim: RecoveryClaim,
+    *,
+    store: Store,
+    options: ResponsesServerOptions,
+    handler: Any,
+    shutdown_requested: Callable[[], bool],
+    sealer: Sealer | None = None,
+    end_at_once: str | None = None,
+) -> NewResponse:
+    """The context and run that re-enter a resilient response this process claimed: the handler is
+    called again with ``context.is_recovery`` and the last checkpoint, its events continuing the
+    response's log. Past ``max_recovery_attempts`` (or with ``end_at_once``, e.g. a cancel) the run
+    ends the response without calling the handler."""
+    from responsekit.models.request import CreateResponse
+
+    record = claim.record
+    resumable = record.resumable
+    if resumable is None:
+        raise ValueError(f"response {record.response_id} is not resilient: it cannot be recovered")
+    if end_at_once is None and resumable.attempts > options.max_recovery_attempts:
+        end_at_once = "unrecoverable"
+    create = CreateResponse.model_validate(resumable.request)
+    isolation = IsolationContext(user_key=record.owner, chat_key=record.chat_key)
+    conversation_key = (
+        ConversationKey(record.owner, record.chat_key, record.conversation_id)
+        if record.conversation_id
+        else None
+    )
+    try:
+        expand_items = compaction_expander(sealer, record.input_items, isolation.user_key)
+    except ApiError:  # sealed with another key since: the handler reads them as stored
+        expand_items = _as_stored
+    persisted = persisted_response_of(record)
+    # The run's template: the response as it was left (its checkpointed items, in progress).
+    record.snapshot = dict(persisted)
+    _context, run = _context_and_run(
+        create,
+        record,
+        isolation=isolation,
+        client_headers=dict(resumable.client_headers),
+        query_parameters=dict(resumable.query_parameters),
+        store=store,
+        stored=True,
+        log=store.events,
+        options=options,
+        handler=handler,
+        shutdown_requested=shutdown_requested,
+        sealer=sealer,
+        transport="http",
+        load_history=_history_loader(store, record, conversation_key),
+        expand_items=expand_items,
+        conversation_key=conversation_key,
+        resilient=True,
+        persisted_response=persisted,
+        recovery=Recovery(claim.next_sequence_number, resumable.attempts, end_at_once),
+    )
+    return NewResponse(record, _context, run, store.events, True, record.stream, True)
+
+
+def _as_stored(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return items

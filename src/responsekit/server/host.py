@@ -28,7 +28,7 @@ from responsekit.models.request import CreateResponse
 from responsekit.server.compaction import compact
 from responsekit.server.context import IsolationContext
 from responsekit.server.conversations import ConversationEndpoints
-from responsekit.server.create import NewResponse, NullLog, create_response
+from responsekit.server.create import NewResponse, NullLog, create_response, recover_response
 from responsekit.server.draining import chain_exit_signals, drain, draining_server
 from responsekit.server.errors import ApiError, bad_request, internal_error, not_found, unavailable
 from responsekit.server.input_tokens import count_input_tokens
@@ -138,6 +138,8 @@ class ResponsesAgentServerHost(Starlette):
         self._runs: dict[str, ResponseRun] = {}
         self._cancel_subscriptions: dict[str, Callable[[], None]] = {}
         self._tasks: set[asyncio.Task] = set()
+        # Recoveries of resilient responses asked for by the store, not launched yet.
+        self._recoveries: set[asyncio.Task] = set()
         self._streams: set[EventStreamResponse] = set()  # open SSE responses (closed on shutdown)
         self._sockets: set[WebSocketConnection] = set()  # open WebSocket connections (closed on shutdown)
         self._shutting_down = False
@@ -259,8 +261,20 @@ class ResponsesAgentServerHost(Starlette):
         store = self.store
         if not self._store_started:
             self._store_started = True
+            self._check_resilience(store)
+            # Before start: a store that finds resilient responses awaiting recovery reports them.
+            store.resilient = self.options.resilient_background
+            store.on_recoverable = self._on_recoverable
             await store.start()
         return store
+
+    def _check_resilience(self, store: Store) -> None:
+        if self.options.resilient_background and store.name == "memory":
+            self._store_started = False
+            raise ValueError(
+                "ResponsesServerOptions.resilient_background=True needs a durable store (SQLite or Redis: "
+                "store_url or RESPONSEKIT_STORE); the memory store loses every response with its process"
+            )
 
     # -- lifecycle --------------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
@@ -275,12 +289,10 @@ class ResponsesAgentServerHost(Starlette):
         # The models build their validators on first use (a fast `import responsekit`); build the
         # request's now, so the first request does not pay for it.
         CreateResponse.model_rebuild()
-        if self.options.resilient_background and self.store.name == "memory":
-            raise ValueError(
-                "ResponsesServerOptions.resilient_background=True needs a durable store (SQLite or Redis: "
-                "store_url or RESPONSEKIT_STORE); the memory store loses every response with its process"
-            )
         await self._ensure_store()
+        # Resilient responses the store found awaiting recovery are running before the first request.
+        while self._recoveries:
+            await asyncio.gather(*list(self._recoveries), return_exceptions=True)
         self.sealer  # noqa: B018 - the compaction key, made once, before the first request
         # Start draining on SIGTERM/SIGINT itself (see server/draining.py).
         chain_exit_signals(self.begin_shutdown)
@@ -332,7 +344,7 @@ class ResponsesAgentServerHost(Starlette):
         )
         try:  # a store that cannot start (e.g. its file is locked or corrupt) ends the program, saying why
             await self._ensure_store()
-        except StoreStartupError as exc:
+        except (StoreStartupError, ValueError) as exc:
             raise SystemExit(f"responsekit: {exc}") from None
         server = draining_server(config, self.begin_shutdown)
         close_sockets_before_server_shutdown(server, self)
@@ -469,6 +481,71 @@ class ResponsesAgentServerHost(Starlette):
         )
         return task
 
+    # -- recovery of resilient background responses ------------------------------------------------
+    def _on_recoverable(self, response_id: str) -> None:
+        """The store found a resilient response awaiting recovery: re-enter it here."""
+        if self._shutting_down or response_id in self._runs or self._handler is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._recover(response_id))
+        self._recoveries.add(task)
+        task.add_done_callback(lambda t: (self._recoveries.discard(t), _logged(t)))
+
+    async def _recover(self, response_id: str, end_at_once: str | None = None) -> ResponseRun | None:
+        """Claim a resilient response awaiting recovery and launch its run (the handler called again,
+        or with ``end_at_once`` the response ended without it); None if another took it, or it is
+        not awaiting recovery."""
+        store = self.store
+        if response_id in self._runs or self._handler is None:
+            return None
+        try:
+            claim = await store.records.claim_recovery(response_id)
+        except StoreUnavailable as exc:
+            logger.warning("response %s: could not claim it for recovery: %s", response_id, exc)
+            return None
+        if claim is None:
+            return None
+        new = recover_response(
+            claim,
+            store=store,
+            options=self.options,
+            handler=self._handler,
+            shutdown_requested=lambda: self._shutting_down,
+            sealer=self.sealer,
+            end_at_once=end_at_once,
+        )
+        run = new.run
+        if end_at_once is None and run.recovery is not None and run.recovery.end_at_once is None:
+            logger.warning(
+                "response %s: re-entering its handler (recovery %d of at most %d)",
+                response_id,
+                run.recovery.attempt,
+                self.options.max_recovery_attempts,
+            )
+        elif end_at_once is None:
+            logger.error(
+                "response %s: its runs stopped unfinished %d times (max_recovery_attempts=%d); it ends failed",
+                response_id,
+                claim.record.resumable.attempts if claim.record.resumable else 0,
+                self.options.max_recovery_attempts,
+            )
+        self._runs[response_id] = run
+        self._cancel_subscriptions[response_id] = store.cancels.subscribe(
+            response_id, lambda: run.cancel("cancelled")
+        )
+        self._launch(new)
+        return run
+
+    async def _end_awaiting_recovery(self, record: ResponseRecord) -> ResponseRecord | None:
+        """Cancel a resilient response no process runs (it awaits recovery) by claiming it and ending
+        it here; None if it is not awaiting recovery (it runs elsewhere: cancel it there)."""
+        if record.resumable is None:
+            return None
+        run = await self._recover(record.response_id, end_at_once="cancelled")
+        if run is None:
+            return None
+        await run.done.wait()
+        return await self.store.records.get(record.response_id) or record
+
     def _forget(self, response_id: str, stored: bool) -> None:
         self._runs.pop(response_id, None)
         unsubscribe = self._cancel_subscriptions.pop(response_id, None)
@@ -536,8 +613,10 @@ class ResponsesAgentServerHost(Starlette):
             run.cancel("cancelled")
             await run.done.wait()
             record = await self._visible(response_id, request)
+            if not record.is_terminal and record.resumable is not None:  # its run was leaving for recovery
+                record = await self._end_awaiting_recovery(record) or record
         else:
-            record = await self._end_remotely(record)
+            record = await self._end_awaiting_recovery(record) or await self._end_remotely(record)
         if record.status != "cancelled":
             raise bad_request(
                 f"The response finished first: its status is '{record.status}'.",
@@ -554,7 +633,7 @@ class ResponsesAgentServerHost(Starlette):
         if run is not None:
             run.cancel("cancelled")
             await run.done.wait()
-        elif not record.is_terminal:
+        elif not record.is_terminal and await self._end_awaiting_recovery(record) is None:
             await self._end_remotely(record)
         store = self.store
         await store.records.delete(response_id)

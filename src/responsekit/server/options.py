@@ -25,7 +25,7 @@ class ResponsesServerOptions:
     sse_keep_alive_interval_seconds: float = 15.0
     #: On shutdown, seconds in-flight handlers get to finish before they are cancelled.
     shutdown_grace_period_seconds: float = 10.0
-    #: Most history items ``context.get_history()`` returns (the newest ones).
+    #: Most history items ``context.get_history()`` returns (the newest ones); -1 for all of them.
     default_fetch_history_count: int = 100
     #: How long stored responses stay retrievable.
     response_retention_seconds: float = 3600.0
@@ -76,6 +76,9 @@ class ResponsesServerOptions:
     #: Background responses survive the death of their process (re-entered from their last
     #: ``stream.checkpoint()``). Needs a durable store: with the memory store it is a startup error.
     resilient_background: bool = False
+    #: How many times a resilient background response is re-entered after its process died (or
+    #: its handler left with ``context.exit_for_recovery()``); once more, it ends ``failed``.
+    max_recovery_attempts: int = 3
 
     def __post_init__(self) -> None:
         if self.store_url is None:
@@ -126,8 +129,9 @@ class ResponsesServerOptions:
         for name in ("reject_unknown_fields", "conversations_must_exist", "resilient_background"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"ResponsesServerOptions.{name} must be a bool, got {getattr(self, name)!r}")
-        for name in ("default_fetch_history_count",):
-            _integer(name, getattr(self, name), minimum=0)
+        # -1: the whole history (the peer package's "no limit").
+        _integer("default_fetch_history_count", self.default_fetch_history_count, minimum=-1)
+        _integer("max_recovery_attempts", self.max_recovery_attempts, minimum=0)
         for name in ("max_stored_responses", "max_stored_bytes", "max_request_body_bytes"):
             _integer(name, getattr(self, name), minimum=1)
         if self.default_model is not None and not isinstance(self.default_model, str):
@@ -155,12 +159,22 @@ class ResponsesServerOptions:
                     f"ResponsesServerOptions.store_url must be {STORE_URL_FORMS}: {exc}"
                 ) from None
 
+    @property
+    def history_limit(self) -> int:
+        """``default_fetch_history_count`` as a count of items (-1, "no limit", as a very large one)."""
+        count = self.default_fetch_history_count
+        return HISTORY_UNLIMITED if count < 0 else count
+
     def describe(self) -> dict[str, object]:
         """Every option's value, secrets masked (safe to log)."""
         described: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
         if described["compaction_key"] is not None:
             described["compaction_key"] = "***"
         return described
+
+
+#: The history of ``default_fetch_history_count=-1``: more items than any store keeps for one chain.
+HISTORY_UNLIMITED = 1_000_000
 
 
 def _number(name: str, value: object, *, minimum: float, inclusive: bool) -> None:

@@ -8,6 +8,13 @@ Exactly one terminal event ends every run. If the handler emits one, the termina
 written with a compare-and-set first, so a cancel racing a completion leaves one terminal state.
 If the handler fails, stops early, is cancelled or outlives a shutdown, the run closes the open
 items (as interrupted) and emits the terminal event itself.
+
+A resilient background response (``resilient``) is the exception: when its handler leaves with
+``context.exit_for_recovery()`` or the server shuts down, the run ends without a terminal event
+and the store keeps the response for recovery. Its recovery is a run of its own (``recovery``):
+the handler is called again, its events continue the same log (a ``response.created`` or
+``response.queued`` it emits again is not logged twice), or, past ``max_recovery_attempts`` or
+when a cancel finds it awaiting recovery, the run ends it at once without the handler.
 """
 
 from __future__ import annotations
@@ -15,14 +22,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from responsekit.server.context import ResponseExitForRecovery
 from responsekit.server.handler import open_handler
 from responsekit.store.memory import MemoryRecordStore
 from responsekit.store.protocols import LogEntry, StoreUnavailable
 from responsekit.streaming.checkpoint import Checkpoint
 from responsekit.streaming.errors import StreamOrderError
-from responsekit.streaming.events import StreamEvent
+from responsekit.streaming.events import StreamEvent, encode_json
 from responsekit.streaming.raw_events import RawEventStream, is_raw_event
 from responsekit.streaming.stream import ResponseEventStream
 from responsekit.streaming.terminal import FAILURE_MESSAGES, TERMINAL_EVENT_TYPES, runtime_terminal_snapshot
@@ -39,7 +48,14 @@ CHECKPOINTS = frozenset(
 
 # FAILURE_MESSAGES (what a client is told when the runtime ends a response) lives beside the
 # terminal snapshot in streaming/terminal.py; it stays importable from here.
-__all__ = ["CHECKPOINTS", "FAILURE_MESSAGES", "HandlerProtocolError", "ResponseRun"]
+__all__ = ["CHECKPOINTS", "FAILURE_MESSAGES", "HandlerProtocolError", "Recovery", "ResponseRun"]
+
+#: Events a recovered run does not log again once its log has events: the response was created
+#: (and queued) by the first run; the recovered run's ``response.in_progress`` is its reset point.
+_ONCE_PER_RESPONSE = frozenset({"response.created", "response.queued"})
+
+#: Why a resilient run stops without ending its response (it is left for recovery).
+_LEFT_FOR_RECOVERY = frozenset({"shutdown", "recovery"})
 
 
 #: After an interrupt, how long the handler gets to unwind before the run ends without it.
@@ -54,10 +70,32 @@ def _uncancel() -> None:
             current.uncancel()
 
 
+async def _nothing_to_consume() -> None:
+    """The handler's part of a run that ends a response without it."""
+
+
 def _retrieve(task: asyncio.Task) -> None:
     """Consume a left-behind handler task's outcome ("Task exception was never retrieved" otherwise)."""
     if not task.cancelled():
         task.exception()
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """How a run re-enters a resilient response a previous run left unfinished."""
+
+    #: Where the response's event log continues (its last stored event + 1).
+    next_sequence_number: int
+    #: The recovery runs started so far, this one included.
+    attempt: int
+    #: End the response at once, without the handler, for this reason (``unrecoverable`` past
+    #: ``max_recovery_attempts``; ``cancelled`` when a cancel or delete found it awaiting recovery).
+    end_at_once: str | None = None
+
+
+def _renumbered(event: StreamEvent, sequence_number: int) -> StreamEvent:
+    payload = {**event.data, "sequence_number": sequence_number}
+    return StreamEvent(event.type, sequence_number, encode_json(payload), event.stream)
 
 
 class HandlerProtocolError(RuntimeError):
@@ -81,6 +119,8 @@ class ResponseRun:
         cancellation_signal: asyncio.Event,
         cancellation_grace_seconds: float = 0.0,
         on_terminal: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+        resilient: bool = False,
+        recovery: Recovery | None = None,
     ) -> None:
         self.response_id = record.response_id
         self.record = record
@@ -96,6 +136,15 @@ class ResponseRun:
         self._template = dict(record.snapshot)
         self._stream: ResponseEventStream | None = None
         self._next_seq = 0
+        #: A resilient background response on a durable store: left for recovery, not failed, when
+        #: its handler exits for recovery or the server shuts down; checkpoints are durable.
+        self.resilient = resilient and records is not None
+        self.recovery = recovery
+        # A recovered run: added to the handler's sequence numbers (its stream numbers from 0 when
+        # it does not skip what the log already has; see _accept).
+        self._seq_offset = 0
+        if recovery is not None:
+            self._next_seq = recovery.next_sequence_number
         self._handler_task: asyncio.Task | None = None
         self._abandoned: asyncio.Future | None = None
         self._abandon_timer: asyncio.TimerHandle | None = None
@@ -172,7 +221,12 @@ class ResponseRun:
         # A store shared by replicas keeps this run's lease alive until release (memory: no lease).
         records = self._records
         release = records.hold(self.response_id, on_lost=self.lose) if records is not None else None
-        handler_task = self._handler_task = loop.create_task(self._consume())
+        if self.recovery is not None and self.recovery.end_at_once is not None:
+            self._end_reason = self.recovery.end_at_once
+            consume = _nothing_to_consume()
+        else:
+            consume = self._consume()
+        handler_task = self._handler_task = loop.create_task(consume)
         self._abandoned = loop.create_future()
         failure: str | None = None
         try:
@@ -240,6 +294,17 @@ class ResponseRun:
             if self._end_reason is None:  # cancelled from outside (e.g. a hard stop): say so
                 self._end_reason = "shutdown"
             _uncancel()
+        except ResponseExitForRecovery:
+            if not self.resilient:
+                logger.error(
+                    "response %s: the handler exited for recovery, but the response is not resilient "
+                    "(background=true with resilient_background on a durable store); it fails",
+                    self.response_id,
+                )
+                return "exception"
+            if self._end_reason is None:
+                self._end_reason = "recovery"
+            logger.info("response %s: the handler exited for recovery", self.response_id)
         except StoreUnavailable as exc:
             logger.warning(
                 "response %s: store failure while recording an event (%s); the response fails",
@@ -292,6 +357,10 @@ class ResponseRun:
             item = raw.accept(item)  # raises RawEventError (the response fails) and changes nothing
             self._stream = raw
         stream = item.stream
+        if self.recovery is not None and self._next_seq > 0 and self._continue_log(item):
+            return False
+        if self._seq_offset:
+            item = _renumbered(item, item.sequence_number + self._seq_offset)
         if self._stream is None:
             if not isinstance(stream, ResponseEventStream) or stream.response_id != self.response_id:
                 raise HandlerProtocolError(
@@ -318,6 +387,31 @@ class ResponseRun:
             raise _StopRun
         return terminal
 
+    def _continue_log(self, item: StreamEvent) -> bool:
+        """A recovered run whose log has events: its handler's stream numbers from 0, the log goes
+        on from its last event. True for a ``response.created`` / ``response.queued``: the log has
+        them from the first run, so they are not logged again."""
+        skip = item.type in _ONCE_PER_RESPONSE
+        stream = item.stream
+        if isinstance(stream, RawEventStream) or self._stream is not None and not skip:
+            return skip  # raw events are numbered by the run; a stream's numbering is set already
+        if stream is None or stream.response_id != self.response_id:
+            raise HandlerProtocolError(
+                "the handler's events belong to another response; create the stream with "
+                "ResponseEventStream(response_id=context.response_id, response=context.persisted_response)"
+            )
+        if self._stream is not None and stream is not self._stream:
+            raise HandlerProtocolError("the handler yielded events of two different streams")
+        following = item.sequence_number + 1 if skip else item.sequence_number
+        if skip and stream.sequence_number == following:
+            stream.continue_at(self._next_seq)  # nothing emitted ahead: the stream numbers on from here
+            self._seq_offset = 0
+        else:
+            self._seq_offset = self._next_seq - following
+        if skip:
+            self._stream = stream
+        return skip
+
     async def _checkpoint(self, marker: Checkpoint) -> None:
         """``yield stream.checkpoint()``: on a durable store, persist the snapshot as it stands
         (nothing is sent to readers); a no-op on the memory store and after the terminal event."""
@@ -327,7 +421,13 @@ class ResponseRun:
         if durable and self._stream is not None and not self._interrupted and not self._stream.is_terminal:
             self._delivering = True
             try:
-                await self._records.save_snapshot(self.response_id, self._stream.snapshot)
+                snapshot = self._stream.snapshot
+                if self.resilient:
+                    # A copy: the stored checkpoint is the response as it stands now.
+                    snapshot = {**snapshot, "output": list(snapshot.get("output") or ())}
+                    await self._records.save_checkpoint(self.response_id, snapshot, marker.internal_metadata)
+                else:
+                    await self._records.save_snapshot(self.response_id, snapshot)
             finally:
                 self._delivering = False
 
@@ -369,6 +469,12 @@ class ResponseRun:
     async def _close(self, failure: str | None) -> None:
         """End the response on the handler's behalf: close open items, then the terminal event."""
         reason = self._end_reason or failure or "incomplete"
+        if self.resilient and reason in _LEFT_FOR_RECOVERY:
+            await self._records.leave_for_recovery(self.response_id)
+            data = self._stream.snapshot if self._stream is not None else self._template
+            self.final_snapshot = dict(data)
+            logger.info("response %s: left for recovery (%s)", self.response_id, reason)
+            return
         if reason == "lost":  # ended elsewhere (see lose): its stored terminal state is the outcome
             current = await self._records.get(self.response_id) if self._records is not None else None
             if current is not None and current.is_terminal:
@@ -378,7 +484,10 @@ class ResponseRun:
                 self.final_snapshot = runtime_terminal_snapshot(data, "lost")
             return
         stream = self._stream
-        if stream is None or self._next_seq == 0:
+        if self.recovery is not None and stream is None:
+            # The response as it was left: its checkpointed items stay in the terminal snapshot.
+            stream = ResponseEventStream(response_id=self.response_id, response=self._template)
+        elif stream is None or self._next_seq == 0:
             stream = ResponseEventStream(response_id=self.response_id, request=self.request)
             stream.adopt(self._template)
         stream.continue_at(self._next_seq)

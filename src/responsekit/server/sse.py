@@ -15,6 +15,12 @@ from responsekit.streaming.events import KEEP_ALIVE_FRAME
 logger = logging.getLogger("responsekit")
 
 DONE_FRAME = b"data: [DONE]\n\n"
+#: How the frame of a terminal event starts (``[DONE]`` follows only a log that ended with one).
+_TERMINAL_FRAME_PREFIXES = (
+    b"event: response.completed\n",
+    b"event: response.failed\n",
+    b"event: response.incomplete\n",
+)
 #: Most bytes handed to the ASGI server's ``send`` at once.
 MAX_CHUNK_BYTES = 64 * 1024
 _HEADERS = [
@@ -103,11 +109,13 @@ class EventStreamResponse:
         # Each send is bounded and awaited: the server's send waits while the transport's buffer is
         # above its high-water mark, so a client that does not read holds one chunk, not the backlog.
         unyielded = 0
+        last: bytes | None = None
         async for batch in self.frames:
             self._read += sum(map(len, batch))
             if not batch:
                 await send({"type": "http.response.body", "body": KEEP_ALIVE_FRAME, "more_body": True})
                 continue
+            last = _last_frame_start(batch) or last
             for chunk in chunks(batch):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 unyielded += len(chunk)
@@ -117,13 +125,30 @@ class EventStreamResponse:
                     # (and, on Redis, fetches it) into a closed connection.
                     unyielded = 0
                     await asyncio.sleep(0)
+        # A log that stopped short of its terminal event (its response was left for recovery) ends
+        # without [DONE]: the client resumes with Last-Event-ID once the response runs again.
+        ended = last is None or last.startswith(_TERMINAL_FRAME_PREFIXES)
         await send(
             {
                 "type": "http.response.body",
-                "body": DONE_FRAME if self.done_marker else b"",
+                "body": DONE_FRAME if self.done_marker and ended else b"",
                 "more_body": False,
             }
         )
+
+
+def _last_frame_start(batch: list[bytes]) -> bytes | None:
+    """The first bytes of the last frame that starts in ``batch``, whose items are frames, several
+    frames end to end, or pieces of a large frame (a paged replay); None if none starts there. A
+    frame's data line is JSON, which holds no raw newline, so ``event:`` at the start of an item or
+    after a blank line only ever starts a frame."""
+    for item in reversed(batch):
+        start = item.rfind(b"\n\nevent: ")
+        if start >= 0:
+            return item[start + 2 : start + 64]
+        if item.startswith(b"event: "):
+            return item[:64]
+    return None
 
 
 def chunks(frames: list[bytes], limit: int = MAX_CHUNK_BYTES) -> Iterator[bytes]:

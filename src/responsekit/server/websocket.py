@@ -439,7 +439,7 @@ class WebSocketConnection:
             self._latest = None  # the most recent response cannot be continued; its previous is evicted
             return
         record = new.record
-        limit = self.host.options.default_fetch_history_count
+        limit = self.host.options.history_limit
         base: list[dict[str, Any]] | None
         if record.conversation_id:
             base = None  # its history is the conversation's: continuations read it from the store

@@ -149,7 +149,7 @@ async def load_history(
 ) -> list[dict[str, Any]]:
     """The stored items before a request that names ``previous_response_id`` or a conversation
     (raw: compaction items not opened), oldest first, at most ``default_fetch_history_count``."""
-    limit = options.default_fetch_history_count
+    limit = options.history_limit
     if limit <= 0 or not (previous_response_id or conversation_id):
         return []
     if conversation_id:

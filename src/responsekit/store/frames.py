@@ -14,10 +14,13 @@ MAX_BATCH_FRAMES = 256
 
 
 class FrameBuffer:
-    __slots__ = ("frames", "closed", "waiter")
+    __slots__ = ("frames", "closed", "waiter", "base")
 
-    def __init__(self) -> None:
+    def __init__(self, base: int = 0) -> None:
         self.frames: list[bytes] = []
+        #: The sequence number of ``frames[0]`` (a copy that starts where a log continues: the
+        #: frames before it are elsewhere, e.g. in a file).
+        self.base = base
         self.closed = False
         self.waiter: asyncio.Future | None = None
 
@@ -28,11 +31,12 @@ class FrameBuffer:
             waiter.set_result(None)
 
     async def tail(self, after: int, idle_timeout: float | None) -> AsyncIterator[list[bytes]]:
-        """Frames after sequence number ``after`` in batches, then new ones until closed.
+        """Frames after sequence number ``after`` in batches, then new ones until closed (none
+        before ``base``).
 
         An empty batch means ``idle_timeout`` seconds passed with nothing new (time for a keep-alive).
         """
-        position = max(after + 1, 0)
+        position = max(after + 1 - self.base, 0)
         loop = asyncio.get_running_loop()
         while True:
             frames = self.frames

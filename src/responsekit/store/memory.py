@@ -12,6 +12,7 @@ from responsekit.store.protocols import (
     TERMINAL_STATUSES,
     LogEntry,
     LogNotFound,
+    RecoveryClaim,
     ResponseRecord,
     Store,
     release_nothing,
@@ -181,6 +182,26 @@ class MemoryRecordStore:
         present = response_id in self._records
         self._drop(response_id)
         return present
+
+    async def save_checkpoint(
+        self, response_id: str, snapshot: dict[str, Any], internal_metadata: dict[str, Any]
+    ) -> None:
+        """Kept like a snapshot (nothing here outlives the process, so nothing is ever recovered)."""
+        entry = self._records.get(response_id)
+        if entry is not None and not entry[1].finished:
+            record = entry[1]
+            record.snapshot = snapshot
+            if record.resumable is not None:
+                record.resumable.checkpoint = snapshot
+                record.resumable.internal_metadata = dict(internal_metadata)
+
+    async def claim_recovery(self, response_id: str) -> RecoveryClaim | None:
+        """Never: a response of this store runs in this process until it ends (the server refuses
+        ``resilient_background`` on the memory store)."""
+        return None
+
+    async def leave_for_recovery(self, response_id: str) -> None:
+        """Nothing to leave it to: nothing re-enters a response of this store."""
 
     async def history(self, record: ResponseRecord, limit: int) -> list[dict[str, Any]]:
         if limit <= 0:

@@ -48,6 +48,38 @@ def release_nothing() -> None:
 
 
 @dataclass(slots=True)
+class Resumable:
+    """What re-entering a resilient background response needs; stored with its record.
+
+    Only responses created with ``background=true`` while ``resilient_background`` is on carry one.
+    ``request``, ``client_headers`` and ``query_parameters`` are written once, at creation;
+    ``checkpoint`` and ``internal_metadata`` at each ``yield stream.checkpoint()``; ``attempts``
+    counts the recovery runs started so far (``claim_recovery`` adds one).
+    """
+
+    #: The validated create request as JSON data (``CreateResponse.model_validate`` reads it back).
+    request: dict[str, Any]
+    client_headers: dict[str, str] = field(default_factory=dict)
+    query_parameters: dict[str, str] = field(default_factory=dict)
+    #: The response snapshot at the last checkpoint (finished output items with their ids); None
+    #: before the first one.
+    checkpoint: dict[str, Any] | None = None
+    #: The handler's ``stream.internal_metadata`` at the last checkpoint (never sent to clients).
+    internal_metadata: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class RecoveryClaim:
+    """A resilient response this process has taken over to re-enter (see ``claim_recovery``)."""
+
+    #: The record as stored, its ``resumable`` with this attempt counted.
+    record: ResponseRecord
+    #: Where its event log continues: the last stored event's sequence number + 1 (0 if empty).
+    next_sequence_number: int
+
+
+@dataclass(slots=True)
 class ResponseRecord:
     """What the store keeps about one response."""
 
@@ -64,6 +96,8 @@ class ResponseRecord:
     #: Set by the terminal compare-and-set; the snapshot's status alone cannot say it, because an
     #: in-process store may share the live snapshot the handler's stream is still updating.
     finished: bool = False
+    #: Set for a resilient background response: what re-entering it needs (see ``Resumable``).
+    resumable: Resumable | None = None
 
     @property
     def status(self) -> str:
@@ -95,6 +129,31 @@ class RecordStore(Protocol):
         """Atomically store a terminal snapshot if the record is not terminal yet; True if it was."""
 
     async def delete(self, response_id: str) -> bool: ...
+
+    async def save_checkpoint(
+        self, response_id: str, snapshot: dict[str, Any], internal_metadata: dict[str, Any]
+    ) -> None:
+        """Durably store a resilient response's checkpoint: ``snapshot`` becomes both its current
+        snapshot and ``resumable.checkpoint``, with ``internal_metadata``. Returns once committed
+        (a crash after it loses nothing of it); ignored once the record is finished."""
+
+    async def claim_recovery(self, response_id: str) -> RecoveryClaim | None:
+        """Take over a resilient response left unfinished by a run that stopped (its process died,
+        or it left with ``leave_for_recovery``), to re-enter it in this process.
+
+        Atomically: the record must exist, be unfinished, carry ``resumable``, and not be running
+        (a shared store: its lease expired; this process then holds a new lease, which the run's
+        ``hold`` renews). The attempt is counted. This process becomes the writer of the log from
+        ``next_sequence_number`` on (its readers here tail it; readers from an earlier sequence
+        number get the stored events first). None if the response is not awaiting recovery.
+        """
+
+    async def leave_for_recovery(self, response_id: str) -> None:
+        """A run of this process stops without ending its resilient response (the handler called
+        ``context.exit_for_recovery()``, or the server shut down): leave it to be re-entered. This
+        process stops writing its log (its local readers continue from the store). A shared store
+        lets the lease expire now, so a replica's next scan re-enters it; a single-process store
+        re-enters it at its next start."""
 
     async def history(self, record: ResponseRecord, limit: int) -> list[dict[str, Any]]:
         """Items of ``record``'s previous_response_id chain, oldest first (a conversation's history
@@ -229,6 +288,14 @@ class Store:
     cancels: CancelSignals
     conversations: ConversationStore
     name: str = "memory"
+    #: Set by the host before ``start`` when ``resilient_background`` is on: unfinished resilient
+    #: responses a dead run left behind are kept for recovery (reported to ``on_recoverable``)
+    #: instead of ending failed as lost.
+    resilient: bool = False
+    #: Set by the host: called (on the event loop) with the id of each resilient response found
+    #: awaiting recovery (at start on a single-process store; when its lease expires on a shared
+    #: one). The host answers with ``records.claim_recovery``.
+    on_recoverable: Callable[[str], None] | None = None
 
     async def start(self) -> None:
         """Start what the store runs in the background (connections, leases, subscriptions)."""

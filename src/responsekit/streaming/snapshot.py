@@ -326,6 +326,13 @@ class ResponseSnapshot:
     def __setitem__(self, key: str, value: Any) -> None:
         self.__setattr__(key, value)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A field's value, or ``default`` (as on a dict)."""
+        return self._data.get(key, default)
+
     def to_dict(self) -> dict[str, Any]:
         return self._data
 

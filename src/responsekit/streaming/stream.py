@@ -113,7 +113,9 @@ class ResponseEventStream(
 
     def _seed(self, response_id: str | None, response: Any, *, model: Any, agent_reference: Any) -> None:
         """Start from an existing response (e.g. ``context.persisted_response``): its fields, and its
-        output items as finished items that keep their ids; new items are added after them."""
+        output items as finished items that keep their ids; new items are added after them. A
+        persisted response's ``internal_metadata`` comes back as ``stream.internal_metadata``."""
+        internal_metadata = getattr(response, "internal_metadata", None)
         data = _plain(response)
         if not isinstance(data, dict):
             raise TypeError(
@@ -139,7 +141,7 @@ class ResponseEventStream(
         self._added_items = len(output)
         self._finished = dict(enumerate(output))
         seeded["output"] = self._finished_output()
-        self._internal_metadata = {}
+        self._internal_metadata = dict(internal_metadata) if isinstance(internal_metadata, dict) else {}
 
     def emit_created(self, *, status: str | None = None) -> StreamEvent:
         """Emit ``response.created``. ``status`` (``"queued"`` or ``"in_progress"``, as in the peer

@@ -30,6 +30,10 @@ FAILURE_MESSAGES: dict[str, str] = {
     "shutdown": "The server shut down before the response finished.",
     "lost": "The worker running this response was lost.",
     "store": "The response could not be stored.",
+    "unrecoverable": (
+        "The worker running this response was lost too many times (max_recovery_attempts); it was not "
+        "recovered again."
+    ),
 }
 
 #: Reasons the runtime ends a response as ``cancelled`` (the others fail it with ``server_error``).

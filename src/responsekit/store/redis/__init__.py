@@ -30,6 +30,18 @@ Keys, all under the prefix ``P``:
 - ``P leases``  sorted set: response id -> lease expiry (ms, Redis clock), from creation until
   the log is closed. The replica that runs a response renews its lease; when one expires, any
   replica's reaper fails the response as lost (or, if it had finished, stores its terminal event).
+
+Resilient background responses (``resilient_background``): their hash also holds ``res`` (the
+request, client headers and query parameters, JSON), ``att`` (recovery runs started) and, from the
+first ``save_checkpoint``, ``ckpt`` (``{"response": snapshot, "internal_metadata": ...}``). When
+such a response's lease expires unfinished, a ``resilient`` store's reaper reports it to
+``on_recoverable`` instead of failing it; ``claim_recovery`` (one script: only one replica wins)
+counts the attempt, takes a new lease and makes its process the writer of the log from the next
+sequence number (its local copy starts there; readers from before read Redis). An append must
+continue the log exactly (its first sequence number is the top entry's number), so a run that was
+only slow and the one that re-entered it cannot both write: the first to store a sequence number
+wins, the other's append is refused and it is told it lost (``hold(on_lost=...)``).
+``leave_for_recovery`` stops the run here and sets its lease to 0, so the next scan re-enters it.
 - ``P cancel``  pub/sub channel carrying response ids whose cancel was requested.
 - ``P w:<token>``  a process's wake stream: an entry interrupts its tailing XREAD (a log to add).
 
@@ -73,6 +85,7 @@ The parts, each given what it needs when the store builds it:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -208,11 +221,17 @@ class RedisStore(Store):
             conversation_retention_ms=ms(conversation_retention_seconds),
             detach=events.detach,
             writing=events.writing,
+            recovery=self._recovery,
         )
         self._started = False
         super().__init__(
             records=RedisRecordStore(
-                io, keys, self.leases, record_ttl_ms=record_ttl_ms, log_ttl_ms=log_ttl_ms
+                io,
+                keys,
+                self.leases,
+                record_ttl_ms=record_ttl_ms,
+                log_ttl_ms=log_ttl_ms,
+                claimed=events.opened,
             ),
             events=events,
             cancels=RedisCancelSignals(io, self._pool, keys.cancel),
@@ -237,7 +256,9 @@ class RedisStore(Store):
                 lease_seconds=options.lease_seconds,
                 conversation_retention_seconds=options.conversation_retention_seconds,
             )
-        return cls(urlunsplit(parts._replace(query=rest)), **kwargs)
+        store = cls(urlunsplit(parts._replace(query=rest)), **kwargs)
+        store.resilient = bool(getattr(options, "resilient_background", False))
+        return store
 
     @property
     def key_prefix(self) -> str:
@@ -279,6 +300,12 @@ class RedisStore(Store):
     async def reap_expired(self, limit: int = 100) -> list[str]:
         """End the responses whose lease expired (see ``Leases.reap_expired``); the ids failed as lost."""
         return await self.leases.reap_expired(limit)
+
+    def _recovery(self) -> Callable[[str], None] | None:
+        """Where the reaper reports unfinished resilient responses whose run stopped: the host's
+        ``on_recoverable`` when the store is ``resilient`` (both set before ``start``); None: they
+        fail as lost."""
+        return self.on_recoverable if self.resilient else None
 
     def _lose(self, response_id: str) -> None:
         """Redis refused an append of ``response_id``: a reaper ended it while it ran here."""

@@ -82,6 +82,16 @@ class Batcher:
         self._kick()
         return op
 
+    def drop_appends(self, response_id: str) -> None:
+        """Send none of the appends of ``response_id`` still queued: Redis refused one (the log is
+        written by another run now), so none after it may be stored either."""
+        self.appends.pop(response_id, None)
+        for op in self._queue:
+            if op.response_id == response_id and op.args is not None and op.args[1] is scripts.APPEND:
+                op.args = None
+                if op.settled is not None and not op.settled.done():
+                    op.settled.set_result(None)
+
     def check(self, response_id: str) -> None:
         error = self.broken.get(response_id)
         if error is not None:

@@ -4,6 +4,11 @@ The replica that runs a response renews its lease every ``lease_seconds / 3``; e
 every ``lease_seconds / 4`` or so, for leases that expired: their response fails as lost
 (``server_error``, ``FAILURE_MESSAGES["lost"]``), or, if it had finished, gets its terminal event, and
 its log is closed with that event, which wakes every tailing reader.
+
+A resilient background response (its record has ``res``) left unfinished is not failed when the store
+is ``resilient`` and has an ``on_recoverable``: it is reported there, and the host re-enters it
+(``RedisRecordStore.claim_recovery``: a new lease, the next attempt). A run that leaves its response
+for recovery (``leave``) makes its lease expire at once.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
+from typing import Any
 
 from responsekit.store.protocols import StoreUnavailable
 from responsekit.store.redis import scripts
@@ -23,6 +29,12 @@ from responsekit.streaming.events import encode_json, sse_frame
 from responsekit.streaming.terminal import TERMINAL_EVENT_TYPE_BY_STATUS, runtime_terminal_snapshot
 
 logger = logging.getLogger("responsekit")
+
+
+def _field_names(entry: Any) -> list[Any]:
+    """The field names of a stream entry (RESP2 list or RESP3 map)."""
+    fields = entry[1]
+    return list(fields) if isinstance(fields, dict) else fields[0::2]
 
 
 class Leases:
@@ -45,6 +57,7 @@ class Leases:
         conversation_retention_ms: int,
         detach: Callable[[str], None],
         writing: Callable[[str], bool],
+        recovery: Callable[[], Callable[[str], None] | None] = lambda: None,
     ) -> None:
         self._io = io
         self._keys = keys
@@ -52,6 +65,9 @@ class Leases:
         self._log_ttl_ms = log_ttl_ms
         self._detach = detach
         self._writing = writing
+        #: Where unfinished resilient responses found expired go (the store's ``on_recoverable`` when
+        #: it is ``resilient``), or None: they fail as lost, as any other.
+        self._recovery = recovery
         self.lease_seconds = lease_seconds
         #: The lease a creation or a renewal takes, in ms (Redis's clock).
         self.lease_ms = ms(lease_seconds)
@@ -129,9 +145,22 @@ class Leases:
                 if rid in self._held and self._writing(rid):
                     self.lose(rid)
 
+    async def leave(self, response_id: str) -> None:
+        """The run of ``response_id`` here stops without ending it, to be re-entered: no more
+        renewals, its local readers continue from Redis, and its lease expires now (behind the run's
+        queued writes: the command queue keeps their order), so the next scan of any replica reports
+        it for recovery. Its log stays open."""
+        self._held.discard(response_id)
+        self._on_lost.pop(response_id, None)
+        self._detach(response_id)
+        await self._io.call(("ZADD", self._keys.leases, "XX", 0, response_id))
+
     async def reap_expired(self, limit: int = 100) -> list[str]:
         """End the responses whose lease expired: their replica is gone. Unfinished ones fail as lost
-        (their ids are returned); finished ones whose terminal event was never stored get it now."""
+        (their ids are returned); finished ones whose terminal event was never stored get it now.
+        Unfinished resilient ones, when the store recovers them, are reported to its
+        ``on_recoverable`` instead (each scan that finds them expired reports them again, until one
+        replica's claim takes a new lease)."""
         keys, io = self._keys, self._io
         expired = await io.call(("EVALSHA", scripts.EXPIRED, 1, keys.leases, limit))
         reaped: list[str] = []
@@ -145,6 +174,17 @@ class Leases:
                     io.call(("XREVRANGE", keys.log(rid), "+", "-", "COUNT", 1)),
                 )
                 record = record_from(rid, record_reply)
+                if (
+                    record is not None
+                    and not record.finished
+                    and record.resumable is not None
+                    and top
+                    and b"c" not in _field_names(top[0])
+                ):
+                    on_recoverable = self._recovery()
+                    if on_recoverable is not None:
+                        self._report(on_recoverable, rid)
+                        break
                 top_id = top[0][0] if top else b""
                 seq = int(top_id.split(b"-")[0]) if top else 0
                 if record is not None and record.finished:
@@ -182,6 +222,14 @@ class Leases:
                 if outcome != b"moved":
                     break
         return reaped
+
+    @staticmethod
+    def _report(on_recoverable: Callable[[str], None], response_id: str) -> None:
+        logger.info("response %s: its run stopped (lease expired); reported for recovery", response_id)
+        try:
+            on_recoverable(response_id)
+        except Exception:
+            logger.exception("response %s: on_recoverable failed", response_id)
 
     def start(self) -> None:
         """Start renewing this process's leases and scanning for expired ones."""

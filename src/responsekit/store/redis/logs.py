@@ -19,6 +19,10 @@ from responsekit.store.redis.pages import Page, PageReader, parse
 from responsekit.store.redis.tailer import Followed, Tailer
 from responsekit.store.redis.wire import MAX_ENTRY, Keys
 
+#: How many refused logs a store remembers not to write again (a run told it lost stops within
+#: moments: only its appends already under way can still come).
+REFUSED_KEPT = 10_000
+
 
 class LocalLog(FrameBuffer):
     """This process's copy of the log of a response it runs: local readers never poll Redis.
@@ -26,13 +30,18 @@ class LocalLog(FrameBuffer):
     A frame joins the copy once Redis has accepted its append (one round trip, shared by the whole
     batch), so a local reader never sees a frame that a replay would not show: if the run's lease is
     taken over, the frames Redis refused were never seen here, and readers continue from Redis.
+
+    A log this process took over to re-enter its response (``claim_recovery``) is copied from where
+    it continues: ``first_sequence`` is the number of ``frames[0]``; readers from before it read
+    Redis.
     """
 
-    __slots__ = ("detached",)
+    __slots__ = ("detached", "first_sequence")
 
-    def __init__(self) -> None:
+    def __init__(self, first_sequence: int = 0) -> None:
         super().__init__()
         self.detached = False  # closed without its terminal event: the rest is in Redis
+        self.first_sequence = first_sequence
 
     def detach(self) -> None:
         if not self.closed:
@@ -73,21 +82,33 @@ class RedisEventLog:
         self._block_seconds = block_seconds
         self._on_refused = on_refused
         self._local: dict[str, LocalLog] = {}
+        #: Logs whose append Redis refused while this process wrote them (closed by a reaper, or
+        #: continued by another run): this process writes nothing more to them, even an append that
+        #: would happen to continue the log, until it opens or claims them again. An ordered set
+        #: (a dict), the oldest forgotten past ``REFUSED_KEPT``.
+        self._refused: dict[str, None] = {}
 
     async def open(self, response_id: str) -> None:
         await self._io.call(("EVALSHA", scripts.OPEN, 1, self._keys.log(response_id)), response_id)
         self.opened(response_id)
 
-    def opened(self, response_id: str) -> None:
-        """The log was just opened in Redis (by ``open``, or with its record): this process writes it,
-        so its readers here read a local copy."""
-        self._local[response_id] = LocalLog()
+    def opened(self, response_id: str, next_sequence_number: int = 0) -> None:
+        """The log was just opened in Redis (by ``open``, or with its record), or taken over to be
+        continued from ``next_sequence_number`` (``claim_recovery``): this process writes it, so its
+        readers here read a local copy (of the frames from ``next_sequence_number`` on)."""
+        previous = self._local.pop(response_id, None)
+        if previous is not None:  # a copy of an earlier run here: its readers continue from Redis
+            previous.detach()
+        self._refused.pop(response_id, None)
+        self._local[response_id] = LocalLog(next_sequence_number)
 
     def writing(self, response_id: str) -> bool:
         """Whether this process still writes the log (opened here, no closing append sent, not detached)."""
         return response_id in self._local
 
     async def append(self, response_id: str, entries: list[LogEntry], *, close: bool = False) -> None:
+        if response_id in self._refused:  # another run writes it now (or a reaper closed it)
+            return
         io = self._io
         io.check(response_id)
         local = self._local.get(response_id)
@@ -153,6 +174,12 @@ class RedisEventLog:
             if local is not None and closing:
                 local.detach()
             return
+        # Refused: whatever this process queued after it must not be stored either (an append that
+        # happened to continue the other run's frames would be taken).
+        self._refused[op.response_id] = None
+        if len(self._refused) > REFUSED_KEPT:
+            del self._refused[next(iter(self._refused))]
+        self._io.drop_appends(op.response_id)
         if local is not None:
             local.detach()
         self._on_refused(op.response_id)
@@ -170,6 +197,7 @@ class RedisEventLog:
 
     async def delete(self, response_id: str) -> None:
         local = self._local.pop(response_id, None)
+        self._refused.pop(response_id, None)
         if local is not None:
             local.closed = True
             local.wake()
@@ -179,8 +207,9 @@ class RedisEventLog:
         self, response_id: str, after: int, idle_timeout: float | None
     ) -> AsyncIterator[list[bytes]]:
         local = self._local.get(response_id)
-        if local is not None:
+        if local is not None and after >= local.first_sequence - 1:
             return self._read_local(response_id, local, after, idle_timeout)
+        # Not written here, or from before the local copy starts (a log taken over for recovery).
         key = self._keys.log(response_id)
         # Capped: a cursor past any possible entry is still a valid stream id.
         cursor = f"{min(max(after + 1, 0), MAX_ENTRY)}-0"
@@ -199,7 +228,7 @@ class RedisEventLog:
         self, response_id: str, log: LocalLog, after: int, idle_timeout: float | None
     ) -> AsyncIterator[list[bytes]]:
         position = max(after + 1, 0)
-        async for batch in log.tail(after, idle_timeout):
+        async for batch in log.tail(after - log.first_sequence, idle_timeout):
             position += len(batch)
             yield batch
         if log.detached:  # e.g. another replica declared this run lost and wrote its terminal event

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json
 
-from responsekit.store.protocols import TERMINAL_STATUSES, ResponseRecord
+from responsekit.store.protocols import (
+    TERMINAL_STATUSES,
+    RecoveryClaim,
+    ResponseRecord,
+    Resumable,
+    StoreUnavailable,
+)
 from responsekit.store.redis import scripts
 from responsekit.store.redis.batcher import Batcher
 from responsekit.store.redis.wire import Keys, conversation_scope, pairs
@@ -16,11 +23,49 @@ from responsekit.streaming.events import encode_json
 if TYPE_CHECKING:
     from responsekit.store.redis.leases import Leases
 
+logger = logging.getLogger("responsekit")
+
+
+def resumable_fields(resumable: Resumable) -> list[Any]:
+    """A resilient response's fields of its hash, as name, value pairs: ``res`` (what it was
+    created with, written once), ``att`` (the recovery runs started) and, once it has one, ``ckpt``
+    (its last checkpoint and the handler's internal metadata then)."""
+    res = {
+        "request": resumable.request,
+        "client_headers": resumable.client_headers,
+        "query_parameters": resumable.query_parameters,
+    }
+    out: list[Any] = ["res", encode_json(res), "att", resumable.attempts]
+    if resumable.checkpoint is not None or resumable.internal_metadata:
+        out += ["ckpt", checkpoint_json(resumable.checkpoint, resumable.internal_metadata)]
+    return out
+
+
+def checkpoint_json(snapshot: dict[str, Any] | None, internal_metadata: dict[str, Any]) -> bytes:
+    return encode_json({"response": snapshot, "internal_metadata": internal_metadata})
+
+
+def resumable_from(fields: dict[bytes, bytes]) -> Resumable | None:
+    """The ``resumable`` of a record's hash fields (None for an ordinary response)."""
+    res = fields.get(b"res")
+    if res is None:
+        return None
+    created = from_json(res)
+    checkpoint = from_json(fields[b"ckpt"]) if b"ckpt" in fields else {}
+    return Resumable(
+        request=created["request"],
+        client_headers=created.get("client_headers") or {},
+        query_parameters=created.get("query_parameters") or {},
+        checkpoint=checkpoint.get("response"),
+        internal_metadata=checkpoint.get("internal_metadata") or {},
+        attempts=int(fields.get(b"att") or 0),
+    )
+
 
 def record_from(response_id: str, reply: Any) -> ResponseRecord | None:
     """The record in an HGETALL reply of its hash (None if there is none)."""
     fields = {k: v for k, v in pairs(reply)}
-    if not fields:
+    if not fields or b"meta" not in fields:
         return None
     meta = from_json(fields[b"meta"])
     return ResponseRecord(
@@ -35,22 +80,35 @@ def record_from(response_id: str, reply: Any) -> ResponseRecord | None:
         conversation_id=meta.get("conversation_id"),
         created_at=meta.get("created_at", 0.0),
         finished=fields.get(b"fin") == b"1",
+        resumable=resumable_from(fields),
     )
 
 
 class RedisRecordStore:
     """Records as hashes; ``finish`` is a compare-and-set in Lua. Creating a record takes its lease: a
     record is created by the replica that runs it (``create(record, open_log=True)`` opens its event
-    log in the same round trip)."""
+    log in the same round trip).
+
+    A resilient background response (``record.resumable``) keeps in its hash what re-entering it
+    needs; ``claim_recovery`` makes this process the writer of its log (``claimed(response_id,
+    next_sequence_number)`` starts the local copy there)."""
 
     def __init__(
-        self, io: Batcher, keys: Keys, leases: Leases, *, record_ttl_ms: int, log_ttl_ms: int
+        self,
+        io: Batcher,
+        keys: Keys,
+        leases: Leases,
+        *,
+        record_ttl_ms: int,
+        log_ttl_ms: int,
+        claimed: Callable[[str, int], None] | None = None,
     ) -> None:
         self._io = io
         self._keys = keys
         self._leases = leases
         self._record_ttl_ms = record_ttl_ms
         self._log_ttl_ms = log_ttl_ms
+        self._claimed = claimed
 
     async def create(self, record: ResponseRecord, *, open_log: bool = False) -> None:
         keys, rid, leases = self._keys, record.response_id, self._leases
@@ -85,6 +143,7 @@ class RedisRecordStore:
                 leases.conversation_ttl_ms,
                 leases.lease_ms,
                 "1" if open_log else "0",
+                *(resumable_fields(record.resumable) if record.resumable is not None else ()),
             ),
             rid,
         )
@@ -102,6 +161,74 @@ class RedisRecordStore:
             pending.args = args  # not sent yet: the newer snapshot replaces it
         else:
             io.snapshots[response_id] = io.post(args, response_id)
+
+    async def save_checkpoint(
+        self, response_id: str, snapshot: dict[str, Any], internal_metadata: dict[str, Any]
+    ) -> None:
+        """Store the snapshot and the checkpoint a recovery re-enters from, and wait for Redis (see
+        ``RecordStore.save_checkpoint``); ignored once the record is finished."""
+        io = self._io
+        io.check(response_id)
+        pending = io.snapshots.pop(response_id, None)
+        if pending is not None:
+            pending.args = None  # not sent yet: the checkpoint's snapshot is newer
+        await io.call(
+            (
+                "EVALSHA",
+                scripts.CHECKPOINT,
+                1,
+                self._keys.record(response_id),
+                encode_json(snapshot),
+                checkpoint_json(snapshot, internal_metadata),
+            ),
+            response_id,
+        )
+
+    async def claim_recovery(self, response_id: str) -> RecoveryClaim | None:
+        """Take over a resilient response whose lease expired unfinished, its log open: one script
+        counts the attempt and takes a new lease (see ``RecordStore.claim_recovery``). Of replicas
+        claiming it at once, exactly one gets it. This process then writes its log from the next
+        sequence number on."""
+        keys, io = self._keys, self._io
+        reply = await io.call(
+            (
+                "EVALSHA",
+                scripts.CLAIM,
+                3,
+                keys.record(response_id),
+                keys.leases,
+                keys.log(response_id),
+                response_id,
+                self._leases.lease_ms,
+            ),
+        )
+        if not isinstance(reply, list):
+            logger.debug("response %s: not claimed for recovery (%s)", response_id, reply)
+            return None
+        _attempts, top_id, *fields = reply
+        record = record_from(response_id, fields)
+        if record is None or record.resumable is None:  # cannot be: the script checked both
+            return None
+        # Entry N-0 holds the frames up to N-1 (the open marker 0-1: none yet).
+        next_sequence_number = int(top_id.split(b"-")[0])
+        io.broken.pop(response_id, None)  # a failure of an earlier run here is not this run's
+        if self._claimed is not None:
+            self._claimed(response_id, next_sequence_number)
+        logger.info(
+            "response %s: claimed for recovery (attempt %d, its log continues at #%d)",
+            response_id,
+            record.resumable.attempts,
+            next_sequence_number,
+        )
+        return RecoveryClaim(record=record, next_sequence_number=next_sequence_number)
+
+    async def leave_for_recovery(self, response_id: str) -> None:
+        """Stop running ``response_id`` here without ending it: its lease expires now, so a replica's
+        next scan re-enters it (see ``Leases.leave``)."""
+        try:
+            await self._leases.leave(response_id)
+        except StoreUnavailable as exc:  # its lease, no longer renewed, expires on its own
+            logger.warning("response %s: could not hand it over for recovery at once: %s", response_id, exc)
 
     async def finish(self, response_id: str, snapshot: dict[str, Any]) -> bool:
         if snapshot.get("status") not in TERMINAL_STATUSES:

@@ -49,13 +49,15 @@ end
 # KEYS: record, log, leases, then the conversation's object, item order and items if it has one
 # ARGV: id, snap, in, meta, conversation scope ('' for none), running conversation TTL, lease_ms,
 # open the log ('1': the record and its log in one step; '0': the record alone, its log opened by
-# ``OPEN``)
+# ``OPEN``), then more fields of the record as name, value pairs (a resilient response's ``res``,
+# ``att`` and ``ckpt``)
 _CREATE = (
     _NOW
     + _KEEP
     + """
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'snap', ARGV[2], 'in', ARGV[3], 'meta', ARGV[4], 'fin', '0')
+for i = 9, #ARGV - 1, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[1], 'conv', ARGV[5])
   keep({KEYS[4], KEYS[5], KEYS[6]}, tonumber(ARGV[6]))
@@ -76,8 +78,12 @@ redis.call('XADD', KEYS[1], '0-1', 'o', '1')
 return 1
 """
 
+# The frames of an append must continue the log: its first sequence number is the top entry's
+# number (entry N-0 holds the frames up to N-1; the open marker 0-1, none). Two writers of one log
+# (a run that was only slow, and the replica that re-entered it after its lease expired) number
+# from the same point: the first to store a sequence number wins, the other is refused.
 # KEYS: log, leases | ARGV: entry number (last seq + 1), log_ttl, close, id, seq1, frame1, seq2, ...
-# 1 appended; 0 refused (closed, or already there); -1 no such log.
+# 1 appended; 0 refused (closed, already there, or not where the log continues); -1 no such log.
 _APPEND = """
 local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if #top == 0 then return -1 end
@@ -85,7 +91,9 @@ local fields = top[1][2]
 for i = 1, #fields, 2 do
   if fields[i] == 'c' then return 0 end
 end
-if tonumber(ARGV[1]) <= tonumber(string.match(top[1][1], '^%d+')) then return 0 end
+local top_number = tonumber(string.match(top[1][1], '^%d+'))
+if tonumber(ARGV[1]) <= top_number then return 0 end
+if #ARGV >= 5 and tonumber(ARGV[5]) ~= top_number then return 0 end
 local args = {ARGV[1] .. '-0'}
 for i = 5, #ARGV do args[#args + 1] = ARGV[i] end
 if ARGV[3] == '1' then
@@ -108,6 +116,46 @@ if redis.call('HGET', KEYS[1], 'fin') == '0' then
 end
 return 0
 """
+
+# A resilient response's checkpoint: its snapshot, and the checkpoint (with the handler's internal
+# metadata) a recovery re-enters it from. KEYS: record | ARGV: snap, ckpt | 1 stored, 0 finished
+_CHECKPOINT = """
+if redis.call('HGET', KEYS[1], 'fin') == '0' then
+  redis.call('HSET', KEYS[1], 'snap', ARGV[1], 'ckpt', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+# Take over a resilient response whose run stopped (its lease expired, unfinished, its log open) to
+# re-enter it here: count the attempt and take a new lease, which the new run renews.
+# KEYS: record, leases, log | ARGV: id, lease_ms
+# {attempts, top entry id of the log, the record's fields and values...}, or why not: 'running'
+# (its lease is alive), 'gone' (no record or no lease), 'finished', 'ordinary' (not resilient),
+# 'closed' (its log is closed, or there is none).
+_CLAIM = (
+    _NOW
+    + """
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not score then return 'gone' end
+if tonumber(score) > now then return 'running' end
+local fin = redis.call('HGET', KEYS[1], 'fin')
+if not fin then return 'gone' end
+if fin ~= '0' then return 'finished' end
+if redis.call('HEXISTS', KEYS[1], 'res') == 0 then return 'ordinary' end
+local top = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
+if #top == 0 then return 'closed' end
+local fields = top[1][2]
+for i = 1, #fields, 2 do
+  if fields[i] == 'c' then return 'closed' end
+end
+local attempts = redis.call('HINCRBY', KEYS[1], 'att', 1)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+local out = {attempts, top[1][1]}
+for _, value in ipairs(redis.call('HGETALL', KEYS[1])) do out[#out + 1] = value end
+return out
+"""
+)
 
 # Store the terminal snapshot; start the record's retention and the log's (so a log whose terminal
 # event never comes still expires). Its conversation is left alone: the running TTL its lease kept
@@ -414,6 +462,8 @@ CREATE = Script("create", _CREATE)
 OPEN = Script("open", _OPEN)
 APPEND = Script("append", _APPEND)
 SAVE = Script("save", _SAVE)
+CHECKPOINT = Script("checkpoint", _CHECKPOINT)
+CLAIM = Script("claim", _CLAIM)
 FINISH = Script("finish", _FINISH)
 DELETE = Script("delete", _DELETE)
 RENEW = Script("renew", _RENEW)
@@ -435,6 +485,8 @@ ALL = (
     OPEN,
     APPEND,
     SAVE,
+    CHECKPOINT,
+    CLAIM,
     FINISH,
     DELETE,
     RENEW,

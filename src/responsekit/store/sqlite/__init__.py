@@ -28,18 +28,28 @@ previous process left running ends failed, as lost (``recovery``). Retention and
 the memory store's (``bounds``). Cancel signals reach the handlers of this process (one process
 runs every response of the file).
 
+Resilient background responses (``resilient``, set by the host before ``start``, or
+``resilient_background`` in the options of ``from_url``): a record created with ``resumable``
+keeps what re-entering it needs, and ``records.save_checkpoint`` commits its checkpoint before it
+returns. One the previous process left running (it died, or left it with
+``records.leave_for_recovery``) is not ended at startup: it is listed in ``awaiting_recovery`` and
+reported to ``on_recoverable`` once the store has started. ``records.claim_recovery`` takes it
+over (one attempt more): its record is live in this process again and its log, still the same rows,
+continues at the next sequence number (readers from an earlier one read the file first, then this
+process's copy). Without ``resilient``, such a response ends as lost like any other.
+
 The parts: ``url`` (the URL), ``connection`` (opening the file, its lock, startup errors),
 ``schema`` (the tables, versioned), ``threads`` (writer and reader), ``ledger`` (what the writer
 knows of the file: counters, running records, open logs), ``bounds`` (retention and size),
 ``records``, ``logs``, ``conversations``, ``recovery``; this module ties them together.
 
-For resilient runs (to come): ``recovered`` lists what startup ended as lost; after a restart a
-record's last stored snapshot is ``records.get``'s and a log's last sequence number is
-``events.last_sequence_number``'s.
+``recovered`` lists what startup ended as lost; after a restart a record's last stored snapshot is
+``records.get``'s and a log's last sequence number is ``events.last_sequence_number``'s.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, Protocol
 
@@ -54,6 +64,8 @@ from responsekit.store.sqlite.records import SqliteRecordStore
 from responsekit.store.sqlite.recovery import end_lost
 from responsekit.store.sqlite.threads import Reader, Writer
 from responsekit.store.sqlite.url import parse_url
+
+logger = logging.getLogger("responsekit")
 
 __all__ = [
     "SqliteStore",
@@ -120,10 +132,14 @@ class SqliteStore(Store):
         failures: dict[str, BaseException] = {}
         #: The responses found running at startup and ended as lost.
         self.recovered: list[str] = []
+        #: The resilient responses found running at startup and kept for recovery (with
+        #: ``resilient``), oldest first; ``start`` reports each to ``on_recoverable``.
+        self.awaiting_recovery: list[str] = []
         self._started = False
+        events = SqliteEventLog(self._writer, self._reader, failures)
         super().__init__(
-            records=SqliteRecordStore(self._writer, self._reader, failures),
-            events=SqliteEventLog(self._writer, self._reader, failures),
+            records=SqliteRecordStore(self._writer, self._reader, failures, events),
+            events=events,
             cancels=MemoryCancelSignals(),
             conversations=SqliteConversationStore(self._writer, self._reader),
             name="sqlite",
@@ -143,7 +159,10 @@ class SqliteStore(Store):
                 max_stored_bytes=options.max_stored_bytes,
                 conversation_retention_seconds=options.conversation_retention_seconds,
             )
-        return cls(parsed.path, **kwargs)
+        store = cls(parsed.path, **kwargs)
+        if options is not None:
+            store.resilient = bool(getattr(options, "resilient_background", False))
+        return store
 
     def _prepare(self, writer: Writer) -> None:
         """On the writer thread, once the file is open: its tables, then what a previous process left
@@ -153,7 +172,7 @@ class SqliteStore(Store):
         conn.execute("BEGIN IMMEDIATE")
         try:
             self._ledger.load(conn)
-            self.recovered = end_lost(writer)
+            self.recovered, self.awaiting_recovery = end_lost(writer, self.resilient)
             self._bounds.sweep(conn, writer.now, force=True)
             conn.execute("COMMIT")
         except BaseException:
@@ -186,6 +205,13 @@ class SqliteStore(Store):
             self._started = False
             await self._writer.stop()
             raise
+        on_recoverable = self.on_recoverable
+        if on_recoverable is not None:
+            for response_id in list(self.awaiting_recovery):
+                try:
+                    on_recoverable(response_id)
+                except Exception:
+                    logger.exception("SQLite store %s: on_recoverable(%s) failed", self.path, response_id)
 
     async def create_with_log(self, record: ResponseRecord) -> None:
         """The record and its empty event log, in one transaction."""

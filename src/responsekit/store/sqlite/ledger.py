@@ -47,7 +47,8 @@ class Ledger:
         self.log_count = 0
         #: Bytes of conversations (resource plus items), bounded apart by the same number.
         self.conversation_bytes = 0
-        #: Each running record's (bytes of its input items, its size).
+        #: Each running record's (bytes of its columns but the snapshot, its size): every record
+        #: not finished in the file (one awaiting recovery too).
         self.running: dict[str, tuple[int, int]] = {}
         self.open_logs: dict[str, OpenLog] = {}
         #: Open logs with frames pending in the current transaction.
@@ -59,9 +60,9 @@ class Ledger:
         """Read it all from the file (at startup, and after a rollback)."""
         self.pending.clear()
         self.running = {
-            response_id: (input_size, size)
-            for response_id, input_size, size in conn.execute(
-                "SELECT id, length(input_items), size FROM responses WHERE finished = 0"
+            response_id: (size - snapshot_size, size)
+            for response_id, snapshot_size, size in conn.execute(
+                "SELECT id, length(snapshot), size FROM responses WHERE finished = 0"
             )
         }
         self.open_logs = {}

@@ -7,6 +7,12 @@ once it is committed, so a live reader never sees a frame that a replay after a 
 show, and never polls the file. Once the log is closed (its terminal event committed), the copy is
 dropped: readers that hold it read it to its end, new readers read the file.
 
+A log left open by a run that stopped (a resilient response awaiting recovery) is read from the
+file, to its last stored frame. Once this process claims it (``resumed``), it writes it again, from
+the next sequence number, in the same rows: its copy starts there (``LocalLog.base``), and a reader
+from an earlier cursor reads the file up to the copy's first frame, then the copy. When a run leaves
+its response for recovery (``left``), the copy ends as a closed log's does.
+
 Replays from the file come in pages of at most ``PAGE_FRAMES`` frames and ``PAGE_BYTES`` bytes (but
 one frame), one read transaction each: a reader never holds more than a page of a long log.
 """
@@ -115,11 +121,26 @@ def read_state(conn: Any, response_id: str, now: float) -> tuple[int, int] | Non
     ).fetchone()
 
 
+def read_last(conn: Any, response_id: str, now: float) -> int | None:
+    """The sequence number of a log's last stored frame (-1 if none); None if there is no log (or
+    it expired). An open log's (one awaiting recovery) is its last row's."""
+    state = read_state(conn, response_id, now)
+    if state is None:
+        return None
+    if state[0]:
+        return state[1]
+    return conn.execute(
+        "SELECT COALESCE(MAX(last_seq), -1) FROM chunks WHERE lid = (SELECT lid FROM logs WHERE response_id = ?)",
+        (response_id,),
+    ).fetchone()[0]
+
+
 def read_page(
-    conn: Any, response_id: str, after: int, now: float | None
+    conn: Any, response_id: str, after: int, now: float | None, until: int | None = None
 ) -> tuple[list[bytes], int, bool] | None:
     """(the frames after ``after``, the number of the last one, whether more follow): one page. With
-    ``now``, None if the log does not exist or expired (the first page of a replay)."""
+    ``now``, None if the log does not exist or expired (the first page of a replay). With ``until``,
+    no frame past that sequence number (and none follow it)."""
     if now is not None and read_state(conn, response_id, now) is None:
         return None
     frames: list[bytes] = []
@@ -136,6 +157,8 @@ def read_page(
             seq = last_seq - count + 1
             offset = 0
             for length in struct.unpack(f"<{count}I", lengths):
+                if until is not None and seq > until:
+                    return frames, after, False
                 if seq > after:
                     if frames and (len(frames) >= PAGE_FRAMES or size + length > PAGE_BYTES):
                         return frames, after, True
@@ -150,12 +173,14 @@ def read_page(
 
 
 class LocalLog(FrameBuffer):
-    """This process's copy of a log it writes: its committed frames, read without the file."""
+    """This process's copy of a log it writes: its committed frames, read without the file. A log
+    this process continues (a claimed recovery) has a copy from ``base`` on: the frames before it
+    are read from the file."""
 
     __slots__ = ("closing",)
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, base: int = 0) -> None:
+        super().__init__(base)
         self.closing = False  # the closing append is queued: later appends are not kept
 
 
@@ -186,6 +211,22 @@ class SqliteEventLog:
         if replaced is not None:
             self._end(response_id, replaced)
         self._local[response_id] = LocalLog()
+
+    def resumed(self, response_id: str, next_sequence_number: int) -> None:
+        """A log left open in the file (by a run that stopped) continues here from
+        ``next_sequence_number``: this process writes it, its readers here read the file up to
+        there, then the copy."""
+        replaced = self._local.get(response_id)
+        if replaced is not None:
+            self._end(response_id, replaced)
+        self._local[response_id] = LocalLog(next_sequence_number)
+
+    def left(self, response_id: str) -> None:
+        """This process stops writing the log, left open in the file (for recovery): readers of the
+        copy finish what it has, new readers read the file."""
+        log = self._local.get(response_id)
+        if log is not None:
+            self._end(response_id, log)
 
     def _end(self, response_id: str, log: LocalLog) -> None:
         """No more frames for this copy: its readers finish what it has; new readers read the file."""
@@ -268,27 +309,30 @@ class SqliteEventLog:
         no log. What a run that continues a log (after a restart) numbers its next event from."""
         log = self._local.get(response_id)
         if log is not None:
-            return len(log.frames) - 1
-        state = await self._reader.call(read_state, response_id, time.time())
-        return None if state is None else state[1]
+            return log.base + len(log.frames) - 1
+        return await self._reader.call(read_last, response_id, time.time())
 
     async def read(
         self, response_id: str, after: int, idle_timeout: float | None
     ) -> AsyncIterator[list[bytes]]:
         log = self._local.get(response_id)
         if log is not None:
-            return log.tail(after, idle_timeout)
+            if after + 1 >= log.base:
+                return log.tail(after, idle_timeout)
+            # A continued log: its frames before the copy's first are in the file.
+            page = await self._reader.call(read_page, response_id, after, None, log.base - 1)
+            return self._resume(response_id, log, page, idle_timeout)
         page = await self._reader.call(read_page, response_id, after, time.time())
         if page is None:
             raise LogNotFound(response_id)
         return self._replay(response_id, page)
 
     async def _replay(
-        self, response_id: str, page: tuple[list[bytes], int, bool]
+        self, response_id: str, page: tuple[list[bytes], int, bool], until: int | None = None
     ) -> AsyncIterator[list[bytes]]:
-        """A log this process does not write, from the file, page by page. Such a log is closed (one
-        process writes the file, and a log left open by a previous one is closed at startup), so
-        the replay ends with its last frame."""
+        """A log this process does not write, from the file, page by page (up to ``until``). Such a
+        log is closed (one process writes the file, and a log left open by a previous one is closed
+        at startup) or awaits recovery: the replay ends with its last stored frame."""
         while True:
             frames, after, more = page
             if frames:
@@ -296,4 +340,13 @@ class SqliteEventLog:
             del frames, page
             if not more:
                 return
-            page = await self._reader.call(read_page, response_id, after, None)
+            page = await self._reader.call(read_page, response_id, after, None, until)
+
+    async def _resume(
+        self, response_id: str, log: LocalLog, page: tuple[list[bytes], int, bool], idle_timeout: float | None
+    ) -> AsyncIterator[list[bytes]]:
+        """A log this process continues: the file's frames before the copy's first, then the copy."""
+        async for frames in self._replay(response_id, page, log.base - 1):
+            yield frames
+        async for frames in log.tail(log.base - 1, idle_timeout):
+            yield frames

@@ -8,6 +8,11 @@ next has a moment (a newer save, or the terminal snapshot, supersedes one not en
 written in the writer's next transaction. The record leaves ``_live`` once its terminal snapshot is
 committed; from then on reads come from the file.
 
+A resilient background response's record also keeps what re-entering it needs (``resumable``,
+its checkpoint and its attempts). Its checkpoints wait for their commit. ``claim_recovery`` makes
+one that a stopped run left unfinished live here again (its log continues from this process);
+``leave_for_recovery`` stops running one here without ending it.
+
 A write that fails is remembered (``failures``): the next write of that response raises
 ``StoreUnavailable``, and the run ends as the runtime ends any run whose store failed.
 """
@@ -17,31 +22,43 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json
 
-from responsekit.store.protocols import TERMINAL_STATUSES, ResponseRecord, StoreUnavailable
+from responsekit.store.protocols import (
+    TERMINAL_STATUSES,
+    RecoveryClaim,
+    ResponseRecord,
+    Resumable,
+    StoreUnavailable,
+)
 from responsekit.store.sqlite.ledger import OpenLog
 from responsekit.store.sqlite.threads import Reader, Writer
 from responsekit.streaming.events import encode_json
 
-_COLUMNS = (
+if TYPE_CHECKING:
+    from responsekit.store.sqlite.logs import SqliteEventLog
+
+#: A row as ``create`` writes it (``finished`` and what follows are the insert's own).
+_ROW = (
     "id, owner, chat_key, background, stream, previous_response_id, conversation_id, created_at, "
-    "snapshot, input_items, finished"
+    "snapshot, input_items, resumable, checkpoint, attempts"
 )
+#: A row as it is read (``_record``).
+_COLUMNS = f"{_ROW}, finished"
 _LIVE = "(finished = 0 OR expires_at > ?)"  # not expired (a running record never expires)
 _INSERT = (
-    f"INSERT OR IGNORE INTO responses ({_COLUMNS}, finished_at, expires_at, size) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT OR IGNORE INTO responses ({_ROW}, finished, finished_at, expires_at, size) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
 # -- on the writer thread -------------------------------------------------------------------------------
 def insert_record(w: Writer, row: tuple, finished: bool) -> None:
     conn, ledger = w.conn, w.ledger
-    input_size, snapshot_size = len(row[9]), len(row[8])
-    size = input_size + snapshot_size
+    snapshot_size = len(row[8])
+    size = snapshot_size + len(row[9]) + len(row[10] or b"") + len(row[11] or b"")
     finished_at = w.now if finished else None
     expires_at = w.now + ledger.limits.response_retention_seconds if finished else None
     values = (*row, 1 if finished else 0, finished_at, expires_at, size)
@@ -51,7 +68,7 @@ def insert_record(w: Writer, row: tuple, finished: bool) -> None:
     ledger.response_bytes += size
     ledger.record_count += 1
     if not finished:
-        ledger.running[row[0]] = (input_size, size)
+        ledger.running[row[0]] = (size - snapshot_size, size)
 
 
 def insert_log(w: Writer, response_id: str) -> None:
@@ -79,11 +96,55 @@ def update_snapshot(w: Writer, response_id: str, data: bytes) -> None:
     running = ledger.running.get(response_id)
     if running is None:
         return
-    input_size, before = running
-    size = input_size + len(data)
+    other, before = running
+    size = other + len(data)
     w.conn.execute("UPDATE responses SET snapshot = ?, size = ? WHERE id = ?", (data, size, response_id))
-    ledger.running[response_id] = (input_size, size)
+    ledger.running[response_id] = (other, size)
     ledger.response_bytes += size - before
+
+
+def update_checkpoint(w: Writer, response_id: str, data: bytes, checkpoint: bytes) -> bool:
+    """Store a running record's snapshot and checkpoint (nothing if it finished, or is gone)."""
+    conn, ledger = w.conn, w.ledger
+    running = ledger.running.get(response_id)
+    if running is None:
+        return False
+    other, before = running
+    (replaced,) = conn.execute(
+        "SELECT COALESCE(length(checkpoint), 0) FROM responses WHERE id = ?", (response_id,)
+    ).fetchone()
+    other += len(checkpoint) - replaced
+    size = other + len(data)
+    conn.execute(
+        "UPDATE responses SET snapshot = ?, checkpoint = ?, size = ? WHERE id = ?",
+        (data, checkpoint, size, response_id),
+    )
+    ledger.running[response_id] = (other, size)
+    ledger.response_bytes += size - before
+    return True
+
+
+def claim_record(w: Writer, response_id: str) -> tuple[ResponseRecord, int] | None:
+    """Count a recovery attempt of a resilient record left unfinished with its log open: (the record,
+    the sequence number its log continues at); None if it is not awaiting recovery."""
+    conn, ledger = w.conn, w.ledger
+    log = ledger.open_logs.get(response_id)
+    if log is None:
+        return None
+    claimed = conn.execute(
+        "UPDATE responses SET attempts = attempts + 1 "
+        "WHERE id = ? AND finished = 0 AND resumable IS NOT NULL",
+        (response_id,),
+    ).rowcount
+    if claimed != 1:
+        return None
+    row = conn.execute(
+        f"SELECT {_COLUMNS}, size, length(snapshot) FROM responses WHERE id = ?", (response_id,)
+    )
+    row = row.fetchone()
+    if response_id not in ledger.running:
+        ledger.running[response_id] = (row[-2] - row[-1], row[-2])
+    return _record(row), log.last_seq + 1
 
 
 def finish_record(w: Writer, response_id: str, data: bytes) -> bool:
@@ -92,8 +153,8 @@ def finish_record(w: Writer, response_id: str, data: bytes) -> bool:
     running = ledger.running.pop(response_id, None)
     if running is None:
         return False
-    input_size, before = running
-    size = input_size + len(data)
+    other, before = running
+    size = other + len(data)
     w.conn.execute(
         "UPDATE responses SET snapshot = ?, finished = 1, finished_at = ?, expires_at = ?, size = ? "
         "WHERE id = ?",
@@ -109,6 +170,7 @@ def delete_record(w: Writer, response_id: str) -> bool:
 
 # -- on the reader thread -------------------------------------------------------------------------------
 def _record(row: tuple) -> ResponseRecord:
+    """A record of a row of ``_COLUMNS`` (on either thread)."""
     return ResponseRecord(
         response_id=row[0],
         owner=row[1],
@@ -120,8 +182,45 @@ def _record(row: tuple) -> ResponseRecord:
         created_at=row[7],
         snapshot=from_json(row[8]),
         input_items=from_json(row[9]),
-        finished=bool(row[10]),
+        resumable=None if row[10] is None else _resumable(row[10], row[11], row[12]),
+        finished=bool(row[13]),
     )
+
+
+def _resumable(data: bytes, checkpoint: bytes | None, attempts: int) -> Resumable:
+    stored = from_json(data)
+    kept = None if checkpoint is None else from_json(checkpoint)
+    return Resumable(
+        request=stored["request"],
+        client_headers=stored.get("client_headers") or {},
+        query_parameters=stored.get("query_parameters") or {},
+        checkpoint=None if kept is None else kept.get("response"),
+        internal_metadata=({} if kept is None else kept.get("internal_metadata")) or {},
+        attempts=attempts,
+    )
+
+
+def encode_resumable(resumable: Resumable | None) -> tuple[bytes | None, bytes | None, int]:
+    """The ``resumable``, ``checkpoint`` and ``attempts`` columns of a record's ``resumable``."""
+    if resumable is None:
+        return None, None, 0
+    data = encode_json(
+        {
+            "request": resumable.request,
+            "client_headers": resumable.client_headers,
+            "query_parameters": resumable.query_parameters,
+        }
+    )
+    checkpoint = None
+    if resumable.checkpoint is not None:
+        checkpoint = encode_checkpoint(encode_json(resumable.checkpoint), resumable.internal_metadata)
+    return data, checkpoint, resumable.attempts
+
+
+def encode_checkpoint(snapshot: bytes, internal_metadata: dict[str, Any]) -> bytes:
+    """The ``checkpoint`` column: ``{"response": snapshot, "internal_metadata": {...}}``, of the
+    snapshot already encoded."""
+    return b'{"response":' + snapshot + b',"internal_metadata":' + encode_json(internal_metadata) + b"}"
 
 
 def read_record(conn: Any, response_id: str, now: float) -> ResponseRecord | None:
@@ -160,12 +259,22 @@ def _history_items(record: ResponseRecord) -> list[dict[str, Any]]:
 class SqliteRecordStore:
     """Records in the ``responses`` table; those running here also in memory (see the module)."""
 
-    def __init__(self, writer: Writer, reader: Reader, failures: dict[str, BaseException]) -> None:
+    def __init__(
+        self,
+        writer: Writer,
+        reader: Reader,
+        failures: dict[str, BaseException],
+        events: SqliteEventLog | None = None,
+    ) -> None:
         self._writer = writer
         self._reader = reader
         self._failures = failures
-        #: Records created here whose terminal snapshot is not committed yet.
+        #: The event logs of the same file: a claim makes this process their writer, a leave stops it.
+        self._events = events
+        #: Records created (or claimed) here whose terminal snapshot is not committed yet.
         self._live: dict[str, ResponseRecord] = {}
+        #: Claims sent to the writer, not answered yet (a second one at the same time gets None).
+        self._claiming: set[str] = set()
         #: Live records whose newest snapshot is not written yet (encoded at the next flush).
         self._dirty: dict[str, None] = {}
         self._flush_scheduled = False
@@ -195,6 +304,7 @@ class SqliteRecordStore:
             record.created_at,
             encode_json(record.snapshot),
             encode_json(record.input_items),
+            *encode_resumable(record.resumable),
         )
         op = insert_record_and_log if open_log else insert_record
         self._failures.pop(response_id, None)
@@ -230,6 +340,64 @@ class SqliteRecordStore:
             if not self._flush_scheduled:
                 self._flush_scheduled = True
                 asyncio.get_running_loop().call_soon(self._flush)
+
+    async def save_checkpoint(
+        self, response_id: str, snapshot: dict[str, Any], internal_metadata: dict[str, Any]
+    ) -> None:
+        """The snapshot becomes the current one and the checkpoint; returns once committed."""
+        data = encode_json(snapshot)
+        checkpoint = encode_checkpoint(data, internal_metadata)
+        record = self._live.get(response_id)
+        if record is None:  # not running here: stored if the record is not finished in the file
+            await self._writer.call(update_checkpoint, response_id, data, checkpoint)
+            return
+        if record.finished:
+            return
+        self._check(response_id)
+        record.snapshot = snapshot
+        self._dirty.pop(response_id, None)  # this write carries the newest snapshot
+        if record.resumable is not None:  # copies: the handler goes on changing its own
+            record.resumable.checkpoint = from_json(data)
+            record.resumable.internal_metadata = from_json(encode_json(internal_metadata))
+        await self._writer.call(update_checkpoint, response_id, data, checkpoint)
+
+    async def claim_recovery(self, response_id: str) -> RecoveryClaim | None:
+        """Take over a resilient response left unfinished (by a process that died, or by
+        ``leave_for_recovery``): counted in the file, then live here, its log written from here."""
+        if response_id in self._live or response_id in self._claiming:
+            return None  # this process runs it (or is claiming it right now)
+        self._claiming.add(response_id)
+        try:
+            claimed = await self._writer.call(claim_record, response_id)
+        finally:
+            self._claiming.discard(response_id)
+        if claimed is None:
+            return None
+        record, next_sequence_number = claimed
+        # No await from here: the record and its log become this process's together.
+        self._failures.pop(response_id, None)
+        self._dirty.pop(response_id, None)
+        self._live[response_id] = record
+        if self._events is not None:
+            self._events.resumed(response_id, next_sequence_number)
+        return RecoveryClaim(record, next_sequence_number)
+
+    async def leave_for_recovery(self, response_id: str) -> None:
+        """Stop running the response here without ending it: what it wrote is committed first, its
+        record stays unfinished in the file and its log open, for the next start to re-enter it."""
+        record = self._live.get(response_id)
+        if record is None or record.finished:
+            return  # not running here, or its end is already on its way
+        self._dirty.pop(response_id, None)
+        # Behind everything this response queued (writes commit in order): its newest snapshot.
+        await self._writer.call(update_snapshot, response_id, encode_json(record.snapshot))
+        if record.finished:
+            return  # it ended meanwhile: its end stands
+        if self._live.get(response_id) is record:
+            del self._live[response_id]
+        self._dirty.pop(response_id, None)
+        if self._events is not None:
+            self._events.left(response_id)
 
     def _flush(self) -> None:
         """Encode and write the newest snapshot of each live record saved since the last flush."""

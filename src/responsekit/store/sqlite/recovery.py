@@ -8,8 +8,11 @@ event, and is closed. A record that had finished but whose log missed its termin
 now; a log left open without a record is closed the same way. So every log ends with exactly one
 terminal event, and replays after the restart end.
 
-Resilient background runs (a later change) hook in here: a record with a checkpoint is left for
-re-entry instead of being failed; the ledger's open log says where its log continues.
+With ``resilient`` (the server's ``resilient_background``), a resilient background response (its
+record carries ``resumable``) whose log is still open is not ended: it is left for re-entry (its
+record unfinished, its log open), and its id is returned as awaiting recovery; the store reports it
+to ``on_recoverable`` once started, and ``records.claim_recovery`` takes it over (the ledger's open
+log says where its log continues). Without ``resilient``, it ends as lost like any other.
 """
 
 from __future__ import annotations
@@ -38,18 +41,27 @@ def _close_log(w: Writer, response_id: str, event_type: str, snapshot: dict) -> 
     append_frames(w, response_id, [(seq, frame)], len(frame), True)
 
 
-def end_lost(w: Writer) -> list[str]:
+def end_lost(w: Writer, resilient: bool = False) -> tuple[list[str], list[str]]:
     """End what a previous process left running (inside the caller's transaction, with the ledger
-    read); the ids failed as lost."""
+    read): (the ids failed as lost, the ids kept awaiting recovery, oldest first)."""
     conn = w.conn
     lost: list[str] = []
-    running = conn.execute("SELECT id, snapshot FROM responses WHERE finished = 0").fetchall()
-    for response_id, data in running:
+    kept: list[str] = []
+    running = conn.execute(
+        "SELECT id, snapshot, resumable IS NOT NULL FROM responses WHERE finished = 0 ORDER BY created_at"
+    ).fetchall()
+    for response_id, data, resumable in running:
+        if resilient and resumable and response_id in w.ledger.open_logs:
+            kept.append(response_id)  # re-entered from its checkpoint; its log continues
+            continue
         snapshot = runtime_terminal_snapshot(from_json(data), "lost")
         finish_record(w, response_id, encode_json(snapshot))
         _close_log(w, response_id, "response.failed", snapshot)
         lost.append(response_id)
+    awaiting = set(kept)
     for response_id in list(w.ledger.open_logs):
+        if response_id in awaiting:
+            continue
         row = conn.execute("SELECT snapshot FROM responses WHERE id = ?", (response_id,)).fetchone()
         if row is None:  # a log without its record
             snapshot = runtime_terminal_snapshot({"id": response_id}, "lost")
@@ -67,4 +79,11 @@ def end_lost(w: Writer) -> list[str]:
             len(lost),
             shown,
         )
-    return lost
+    if kept:
+        logger.info(
+            "SQLite store %s: %d resilient response(s) were running when the previous process "
+            "stopped; they await recovery",
+            w.path,
+            len(kept),
+        )
+    return lost, kept

@@ -3,7 +3,10 @@
 - ``responses``: one row per response record; ``snapshot`` and ``input_items`` as JSON; ``finished``
   once the terminal compare-and-set ran; ``expires_at`` (wall clock, so it means the same after a
   restart) the response retention counted from ``finished_at``, NULL while it runs; ``size`` the
-  bytes it counts against ``max_stored_bytes``.
+  bytes it counts against ``max_stored_bytes`` (every JSON column). A resilient background response
+  also has ``resumable`` (its request, client headers and query parameters as JSON; NULL for any
+  other response), ``checkpoint`` (``{"response": snapshot, "internal_metadata": {...}}`` at its
+  last checkpoint; NULL before the first) and ``attempts`` (the recovery runs claimed so far).
 - ``logs``: one row per event log: ``lid`` numbers it (in creation order, never twice at once),
   ``closed`` once its terminal event is in, ``last_seq`` the sequence number of its last frame and
   ``size`` the bytes of its frames (both written when it closes), ``expires_at`` the event-log
@@ -30,7 +33,7 @@ from responsekit.store.sqlite.connection import startup_error
 
 #: The version this code reads and writes (``PRAGMA user_version``). A change of the tables bumps it
 #: and adds a step to ``MIGRATIONS``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _TABLES = """
 CREATE TABLE responses (
@@ -46,8 +49,11 @@ CREATE TABLE responses (
     finished_at REAL,
     expires_at REAL,
     size INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
     snapshot BLOB NOT NULL,
-    input_items BLOB NOT NULL
+    input_items BLOB NOT NULL,
+    resumable BLOB,
+    checkpoint BLOB
 );
 CREATE INDEX responses_expiry ON responses (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX responses_running ON responses (created_at) WHERE finished = 0;
@@ -92,8 +98,16 @@ CREATE TABLE conversation_items (
 CREATE UNIQUE INDEX conversation_item_ids ON conversation_items (cid, item_id);
 """
 
-#: Steps from each older version to the next (none yet: version 1 is the first).
-MIGRATIONS: dict[int, str] = {}
+#: Steps from each older version to the next: ``MIGRATIONS[n]`` takes a file from version n to n + 1
+#: (inside the transaction that sets the new version).
+MIGRATIONS: dict[int, str] = {
+    # 2: resilient background responses (what re-entering one needs, its checkpoint, its attempts).
+    1: """
+    ALTER TABLE responses ADD COLUMN resumable BLOB;
+    ALTER TABLE responses ADD COLUMN checkpoint BLOB;
+    ALTER TABLE responses ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    """,
+}
 
 
 def prepare(conn: sqlite3.Connection, path: str) -> None:
