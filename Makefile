@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UPSTREAM ?= spec/upstream/openai-openapi.json.gz
 PORT ?= 8088
 
-.PHONY: help install run spec spec-check codegen codegen-check test lint bench clean
+.PHONY: help install run spec spec-check codegen codegen-check test lint bench profile clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -49,6 +49,10 @@ lint: install ## ruff over the hand-written code
 bench: ## benchmarks: print ratios against baselines measured in the same run
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m bench
+
+profile: ## where a request's time goes: flame graphs and sorted tables in profile/ (needs wrk)
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m bench.profile
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
