@@ -9,6 +9,8 @@ USAGE = """usage: responsekit COMMAND [ARGS...]
 
 commands:
   conformance   check a Responses server by URL (`responsekit conformance --help`)
+  serve         serve an app: `responsekit serve module:app [--port P] [--workers N] ...`
+                (`responsekit serve --help`)
 """
 
 
@@ -22,6 +24,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from responsekit.conformance.cli import main as conformance
 
         return conformance(rest)
+    if command == "serve":
+        from responsekit.serve import main as serve
+
+        return serve(rest)
     sys.stderr.write(f"responsekit: unknown command {command!r}\n{USAGE}")
     return 2
 

@@ -331,11 +331,32 @@ class ResponsesAgentServerHost(Starlette):
         if self._shutting_down:
             raise unavailable("The server is shutting down.")
 
-    def run(self, host: str = "0.0.0.0", port: int | None = None, **uvicorn_options: Any) -> None:
-        """Serve with uvicorn (port: argument, else $PORT, else 8088). Blocks until shutdown."""
+    def run(
+        self, host: str = "0.0.0.0", port: int | None = None, workers: int = 1, **uvicorn_options: Any
+    ) -> None:
+        """Serve with uvicorn (port: argument, else $PORT, else 8088). Blocks until shutdown.
+
+        ``workers=N`` forks N processes serving one socket, supervised by this one (see
+        responsekit/serve.py); more than one needs a store shared by processes (Redis)."""
+        if workers != 1:
+            from responsekit.serve import run_workers
+
+            code = run_workers(self, host=host, port=port, workers=workers, uvicorn_options=uvicorn_options)
+            if code:
+                raise SystemExit(code)
+            return
         asyncio.run(self.run_async(host=host, port=port, **uvicorn_options))
 
-    async def run_async(self, host: str = "0.0.0.0", port: int | None = None, **uvicorn_options: Any) -> None:
+    async def run_async(
+        self,
+        host: str = "0.0.0.0",
+        port: int | None = None,
+        *,
+        sockets: list[Any] | None = None,
+        **uvicorn_options: Any,
+    ) -> None:
+        """``app.run()`` on a running loop; ``sockets``: listening sockets to serve instead of
+        binding ``host:port`` (a pre-forked worker's inherited socket)."""
         import uvicorn
 
         port = port if port is not None else int(os.environ.get("PORT", "8088"))
@@ -348,7 +369,7 @@ class ResponsesAgentServerHost(Starlette):
             raise SystemExit(f"responsekit: {exc}") from None
         server = draining_server(config, self.begin_shutdown)
         close_sockets_before_server_shutdown(server, self)
-        await server.serve()
+        await server.serve(sockets=sockets)
 
     # -- endpoints --------------------------------------------------------------------------------------
     async def _read_body(self, request: Request) -> bytes:
