@@ -1,8 +1,9 @@
 """The Redis store against the in-memory store, measured in the same run. Printed, never asserted.
 
-- Throughput: non-streaming echo requests/s of one uvicorn process on the Redis store vs the same
-  app on the in-memory store (bench/apps/responsekit_echo.py, wrk with 32 connections, rounds
-  interleaved; target: Redis >= 0.5x memory).
+- Throughput: echo requests/s of one uvicorn process with
+  ``RESPONSEKIT_STORE=redis://127.0.0.1:6379/14?key_prefix=<this run's>`` vs the same app on the
+  in-memory store (bench/apps/responsekit_echo.py, wrk with 32 connections, rounds interleaved),
+  default mode (JSON) and stream=true (target for each: Redis >= 0.5x memory).
 - Cross-replica latency: one process (replica A) appends events to a response's log, one per
   millisecond, each carrying its append time (CLOCK_MONOTONIC, shared by all processes); this
   process (replica B) tails the log through its own store and notes when each event arrives
@@ -10,7 +11,8 @@
   end, a client of replica B's ``GET /responses/{id}?stream=true`` reading the deltas of a
   handler that runs on replica A.
 
-Needs Redis on 127.0.0.1:6379 (db 9, keys under a prefix of this run, deleted afterwards) and wrk.
+Needs Redis on 127.0.0.1:6379 (db 14; the tests use 15. Keys under a prefix unique to this run,
+deleted afterwards) and wrk.
 Run: ``python -m bench redis`` or ``python -m bench.bench_redis [--quick]``.
 """
 
@@ -32,7 +34,7 @@ from pathlib import Path
 import httpx
 
 REDIS = ("127.0.0.1", 6379)
-DB = 9
+DB = 14  # the tests use 15
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 5.0
 REPLICA_APP = Path(__file__).parent / "apps" / "redis_replica.py"
@@ -66,11 +68,11 @@ def _percentiles(samples_ms: list[float]) -> tuple[float, float, float]:
 
 
 # -- throughput -------------------------------------------------------------------------------------
-def throughput(prefix: str, seconds: float, rounds: int) -> None:
+def throughput(prefix: str, seconds: float, rounds: int, stream: bool) -> None:
     from bench.bench_http import CONNECTIONS, ECHO_REQUEST, _wrk_script, serve, wrk
 
     with tempfile.TemporaryDirectory() as tmp:
-        script = _wrk_script(Path(tmp), ECHO_REQUEST)
+        script = _wrk_script(Path(tmp), {**ECHO_REQUEST, "stream": stream})
         with (
             serve("responsekit_echo.py", RESPONSEKIT_STORE="memory") as (memory_url, _),
             serve("responsekit_echo.py", RESPONSEKIT_STORE=_redis_url(prefix)) as (redis_url, _),
@@ -83,7 +85,8 @@ def throughput(prefix: str, seconds: float, rounds: int) -> None:
                 for name, url in servers.items():
                     results[name].append(wrk(url, script, seconds))
     med = {name: statistics.median(values) for name, values in results.items()}
-    print(f"  non-streaming echo, {CONNECTIONS} connections, one uvicorn process each:")
+    mode = "stream=true" if stream else "default (JSON)"
+    print(f"  echo, {mode}, {CONNECTIONS} connections, one uvicorn process each:")
     for name, value in med.items():
         rounds_text = ", ".join(f"{v:.0f}" for v in results[name])
         print(f"    {name + ' store':<13} {value:>8.0f} req/s   (rounds: {rounds_text})")
@@ -234,7 +237,8 @@ def run(quick: bool = False) -> None:
     prefix = f"rkbench:{secrets.token_hex(6)}:"
     try:
         if shutil.which("wrk"):
-            throughput(prefix, seconds=1 if quick else 3, rounds=1 if quick else 5)
+            for stream in (False, True):
+                throughput(prefix, seconds=1 if quick else 3, rounds=1 if quick else 5, stream=stream)
         else:
             print("  throughput skipped: wrk is not installed (apt-get install wrk)")
         store_latency(prefix, count=300 if quick else 3000)

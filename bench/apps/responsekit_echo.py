@@ -1,8 +1,34 @@
-"""responsekit serving an echo handler (the benchmark's subject). DELTAS=n streams n deltas instead."""
+"""responsekit serving an echo handler (the benchmark's subject). DELTAS=n streams n deltas instead.
+
+RETENTION_SECONDS sets the response and event-log retention (default an hour). The store is
+RESPONSEKIT_STORE's (memory when unset). With TRACEMALLOC=1 (the memory benchmark's drift report)
+tracemalloc traces allocations from the start, and each SIGUSR1 writes a heap snapshot to
+TRACEMALLOC_DIR/snapshot-<n>.pickle (n = 1, 2, ...; written under another name, then renamed, so a
+file that exists is complete).
+"""
 
 import os
 
-from responsekit import ResponsesAgentServerHost, ResponsesServerOptions, TextResponse
+if os.environ.get("TRACEMALLOC") == "1":  # before anything else is imported, so it is all traced
+    import signal
+    import tracemalloc
+
+    tracemalloc.start(int(os.environ.get("TRACEMALLOC_FRAMES", "1")))
+    _snapshots = 0
+
+    def _dump_snapshot(*_: object) -> None:
+        global _snapshots
+        _snapshots += 1
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen *>")]
+        )
+        path = os.path.join(os.environ.get("TRACEMALLOC_DIR", "."), f"snapshot-{_snapshots}.pickle")
+        snapshot.dump(path + ".part")
+        os.replace(path + ".part", path)
+
+    signal.signal(signal.SIGUSR1, _dump_snapshot)
+
+from responsekit import ResponsesAgentServerHost, ResponsesServerOptions, TextResponse  # noqa: E402
 
 retention = float(os.environ.get("RETENTION_SECONDS", "3600"))
 options = ResponsesServerOptions(response_retention_seconds=retention, event_log_retention_seconds=retention)

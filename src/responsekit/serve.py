@@ -317,16 +317,20 @@ def _store_kind(host: Any) -> str | None:
     return None
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """One listening TCP socket. IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on accepted
-    connections whose socket says TCP (uvicorn's own bind says 0, and small responses then wait
-    out delayed ACKs)."""
+def bind_socket(host: str, port: int, *, listen: bool = True, reuse_port: bool = False) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (listening unless ``listen=False``). IPPROTO_TCP, not 0:
+    asyncio sets TCP_NODELAY only on accepted connections whose socket says TCP (uvicorn's own
+    bind says 0, and small responses then wait out delayed ACKs). ``reuse_port``: one of several
+    sockets on the port, among which the kernel spreads new connections (SO_REUSEPORT)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-        sock.listen(2048)  # uvicorn's default backlog
+        if listen:
+            sock.listen(2048)  # uvicorn's default backlog
     except OSError as exc:
         sock.close()
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
@@ -357,7 +361,12 @@ def run_workers(
         if workers == 1:
             serve_in_process(app, host, port, None, uvicorn_options)
             return 0
-        sock = bind_socket(host, port)
+        # Each worker listens on a socket of its own on the port (SO_REUSEPORT, where the system has
+        # it): the kernel spreads connections over them. On one shared socket, the worker that wakes
+        # first takes every waiting connection, and a load of keep-alive connections can all land
+        # on one worker. This socket, bound but not listening, holds the port for the workers'.
+        reuse_port = hasattr(socket, "SO_REUSEPORT")
+        sock = bind_socket(host, port, listen=not reuse_port, reuse_port=reuse_port)
         _share_compaction_key(hosts, workers)
         if threading.active_count() > 1:
             sys.stderr.write(
@@ -388,6 +397,10 @@ def _share_compaction_key(hosts: Sequence[Any], workers: int) -> None:
             )
 
 
+def _listening(sock: socket.socket) -> bool:
+    return bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
+
+
 class _Supervisor:
     def __init__(
         self,
@@ -408,6 +421,8 @@ class _Supervisor:
         self.stopping = False
         self.stop_signals = 0
         self.pid = os.getpid()
+        #: Whether each worker gets a listening socket of its own (see run_workers).
+        self.per_worker = not _listening(sock)
 
     def run(self) -> int:
         signals = (signal.SIGTERM, signal.SIGINT)
@@ -447,21 +462,26 @@ class _Supervisor:
         blocked = {signal.SIGTERM, signal.SIGINT}
         for stream in (sys.stdout, sys.stderr):  # or each worker writes what is buffered again
             stream.flush()
+        listener = bind_socket(self.host, self.port, reuse_port=True) if self.per_worker else self.sock
         signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:
             pid = os.fork()
             if pid == 0:
-                self._worker()  # never returns
+                self._worker(listener)  # never returns
             self.children[pid] = time.monotonic()
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+            if listener is not self.sock:
+                listener.close()  # the worker's own now
 
-    def _worker(self) -> None:
+    def _worker(self, listener: socket.socket) -> None:
         code = 1
         try:
+            if listener is not self.sock:
+                self.sock.close()  # the supervisor's placeholder: not this worker's to keep
             _stop_cleanly_on_signals()
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-            serve_in_process(self.app, self.host, self.port, [self.sock], self.uvicorn_options)
+            serve_in_process(self.app, self.host, self.port, [listener], self.uvicorn_options)
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

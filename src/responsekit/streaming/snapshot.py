@@ -259,6 +259,12 @@ def _with_defaults(tool: Any, defaults: Mapping[str, Mapping[str, Any]]) -> Any:
     return out
 
 
+#: A fresh snapshot's fields in order with their defaults (copied per response: one dict copy
+#: instead of a loop over the fields), and the defaults that are containers (copied again each).
+_TEMPLATE: dict[str, Any] = {**dict.fromkeys(RESPONSE_FIELDS), **RESPONSE_DEFAULTS}
+_MUTABLE_DEFAULTS = tuple((k, v) for k, v in RESPONSE_DEFAULTS.items() if isinstance(v, (list, dict)))
+
+
 def new_response(
     response_id: str,
     request: Any = None,
@@ -269,11 +275,9 @@ def new_response(
 ) -> dict[str, Any]:
     """A fresh snapshot for ``response_id``: every field present, request settings echoed."""
     req = request_as_dict(request)
-    snapshot: dict[str, Any] = dict.fromkeys(RESPONSE_FIELDS)
-    for key, value in RESPONSE_DEFAULTS.items():
-        snapshot[key] = (
-            list(value) if isinstance(value, list) else (dict(value) if isinstance(value, dict) else value)
-        )
+    snapshot: dict[str, Any] = _TEMPLATE.copy()  # every field, in order, with its default
+    for key, value in _MUTABLE_DEFAULTS:  # a container of its own for each response
+        snapshot[key] = list(value) if isinstance(value, list) else dict(value)
     for key in ECHOED_REQUEST_FIELDS:
         value = req.get(key)
         if value is not None:
