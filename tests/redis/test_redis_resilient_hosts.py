@@ -111,4 +111,5 @@ def test_a_cancel_from_any_replica_ends_a_response_awaiting_recovery(prefix: str
             httpx.get(f"{a.url}/responses/{created.id}", params={"stream": "true"}, timeout=WAIT).content
         )
         check_complete_stream(sse)
+        assert sse.types.count("response.created") == 1
     assert len(seen) == 1

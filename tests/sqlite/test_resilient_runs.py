@@ -184,7 +184,9 @@ def test_past_max_recovery_attempts_the_response_fails_and_is_not_re_entered_aga
         assert failed.error.message == FAILURE_MESSAGES["unrecoverable"]
         # each run checkpointed one phase before it left: the checkpointed items stay
         assert [item.content[0].text for item in failed.output] == ["phase 1", "phase 2", "phase 3"]
-        check_complete_stream(parse_sse(_replay(server, created.id)))
+        ended = parse_sse(_replay(server, created.id))
+        check_complete_stream(ended)
+        assert ended.types.count("response.created") == 1
     assert len(seen) == 3  # the first run and two recoveries; not a third
     with _serving(_host(db, seen, leave_after=1, always=True, max_recovery_attempts=2)) as server:
         assert _client(server).responses.retrieve(created.id).status == "failed"
@@ -204,7 +206,9 @@ def test_cancel_and_delete_work_on_a_response_awaiting_recovery(tmp_path: Path, 
             cancelled = client.responses.cancel(created.id)
             assert cancelled.status == "cancelled"
             assert [item.content[0].text for item in cancelled.output] == ["phase 1"]
-            check_complete_stream(parse_sse(_replay(server, created.id)))
+            ended = parse_sse(_replay(server, created.id))
+            check_complete_stream(ended)
+            assert ended.types.count("response.created") == 1
         else:
             client.responses.delete(created.id)
             with pytest.raises(openai.NotFoundError):

@@ -487,6 +487,8 @@ class ResponseRun:
         if self.recovery is not None and stream is None:
             # The response as it was left: its checkpointed items stay in the terminal snapshot.
             stream = ResponseEventStream(response_id=self.response_id, response=self._template)
+            if self._next_seq > 0:  # its log has response.created already: not emitted again
+                stream.continue_logged(self._next_seq)
         elif stream is None or self._next_seq == 0:
             stream = ResponseEventStream(response_id=self.response_id, request=self.request)
             stream.adopt(self._template)

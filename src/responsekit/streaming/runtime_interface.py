@@ -80,6 +80,13 @@ class _RuntimeInterface:
         payload = {**payload, "response": {**payload["response"], **changes}}
         return StreamEvent(created.type, created.sequence_number, encode_json(payload), self)
 
+    def continue_logged(self, next_sequence_number: int) -> None:
+        """Continue a response whose log already holds its ``response.created`` and
+        ``response.in_progress`` (a run that re-enters it): numbering goes on at
+        ``next_sequence_number`` and nothing emits them again."""
+        self._created = self._in_progress = True
+        self._seq = next_sequence_number
+
     def force_terminal(self, reason: str) -> StreamEvent:
         """End the response at once for ``reason``, whatever state the stream is in (even after a
         terminal event that was never delivered): ``cancelled`` for a cancel or a disconnect, else
