@@ -17,6 +17,7 @@ from responsekit import (
     ResponsesAgentServerHost,
     ResponsesServerOptions,
     Store,
+    TextResponse,
     data_url,
 )
 from responsekit.store import MemoryStore
@@ -396,3 +397,42 @@ def test_emit_created_takes_the_peers_status_argument():
     assert (
         ResponseEventStream(response_id="resp_q").emit_created().data["response"]["status"] == "in_progress"
     )
+
+
+def test_default_fetch_history_count_minus_one_reads_the_whole_history():
+    options = ResponsesServerOptions(default_fetch_history_count=-1, max_recovery_attempts=0)
+    assert options.history_limit > 100_000 and options.max_recovery_attempts == 0
+    assert ResponsesServerOptions(default_fetch_history_count=7).history_limit == 7
+    for bad in ({"default_fetch_history_count": -2}, {"max_recovery_attempts": -1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            ResponsesServerOptions(**bad)
+
+
+async def test_whole_history_reaches_the_handler_past_the_default_count():
+    seen = []
+
+    async def handler(request, context, signal):
+        seen.append(len(await context.get_history()))
+        return TextResponse(context, request, text="ok")
+
+    host = ResponsesAgentServerHost(options=ResponsesServerOptions(default_fetch_history_count=-1))
+    host.response_handler(handler)
+    transport = httpx.ASGITransport(app=host)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        await host.startup()
+        try:
+            previous = None
+            for _ in range(3):  # 60 input items each, past the default count (100) by the third
+                body = {"model": "m", "input": [{"role": "user", "content": "x"}] * 60}
+                if previous:
+                    body["previous_response_id"] = previous
+                previous = (await client.post("/responses", json=body)).json()["id"]
+        finally:
+            await host.shutdown()
+    assert seen == [0, 61, 122]  # each earlier turn's 60 inputs and its one output message
+
+
+def test_the_live_response_reads_like_a_dict_where_the_peer_code_does():
+    stream = ResponseEventStream(response_id="resp_" + "a" * 48, request={"model": "m"})
+    assert stream.response.get("model") == "m" and stream.response.get("nope", 1) == 1
+    assert "metadata" in stream.response and "nope" not in stream.response
