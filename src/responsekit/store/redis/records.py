@@ -18,6 +18,8 @@ from responsekit.store.protocols import (
 from responsekit.store.redis import scripts
 from responsekit.store.redis.batcher import Batcher
 from responsekit.store.redis.wire import Keys, conversation_scope, pairs
+from responsekit.store.resumable import decode as decode_resumable
+from responsekit.store.resumable import encode_checkpoint, encode_created, encode_kept_checkpoint
 from responsekit.streaming.events import encode_json
 
 if TYPE_CHECKING:
@@ -29,37 +31,24 @@ logger = logging.getLogger("responsekit")
 def resumable_fields(resumable: Resumable) -> list[Any]:
     """A resilient response's fields of its hash, as name, value pairs: ``res`` (what it was
     created with, written once), ``att`` (the recovery runs started) and, once it has one, ``ckpt``
-    (its last checkpoint and the handler's internal metadata then)."""
-    res = {
-        "request": resumable.request,
-        "client_headers": resumable.client_headers,
-        "query_parameters": resumable.query_parameters,
-    }
-    out: list[Any] = ["res", encode_json(res), "att", resumable.attempts]
-    if resumable.checkpoint is not None or resumable.internal_metadata:
-        out += ["ckpt", checkpoint_json(resumable.checkpoint, resumable.internal_metadata)]
+    (its last checkpoint and the handler's internal metadata then); see store/resumable.py."""
+    out: list[Any] = ["res", encode_created(resumable), "att", resumable.attempts]
+    checkpoint = encode_kept_checkpoint(resumable)
+    if checkpoint is not None:
+        out += ["ckpt", checkpoint]
     return out
 
 
 def checkpoint_json(snapshot: dict[str, Any] | None, internal_metadata: dict[str, Any]) -> bytes:
-    return encode_json({"response": snapshot, "internal_metadata": internal_metadata})
+    return encode_checkpoint(encode_json(snapshot), internal_metadata)
 
 
 def resumable_from(fields: dict[bytes, bytes]) -> Resumable | None:
     """The ``resumable`` of a record's hash fields (None for an ordinary response)."""
-    res = fields.get(b"res")
-    if res is None:
+    created = fields.get(b"res")
+    if created is None:
         return None
-    created = from_json(res)
-    checkpoint = from_json(fields[b"ckpt"]) if b"ckpt" in fields else {}
-    return Resumable(
-        request=created["request"],
-        client_headers=created.get("client_headers") or {},
-        query_parameters=created.get("query_parameters") or {},
-        checkpoint=checkpoint.get("response"),
-        internal_metadata=checkpoint.get("internal_metadata") or {},
-        attempts=int(fields.get(b"att") or 0),
-    )
+    return decode_resumable(created, fields.get(b"ckpt"), int(fields.get(b"att") or 0))
 
 
 def record_from(response_id: str, reply: Any) -> ResponseRecord | None:

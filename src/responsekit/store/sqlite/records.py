@@ -33,6 +33,8 @@ from responsekit.store.protocols import (
     Resumable,
     StoreUnavailable,
 )
+from responsekit.store.resumable import decode as decode_resumable
+from responsekit.store.resumable import encode_checkpoint, encode_created, encode_kept_checkpoint
 from responsekit.store.sqlite.ledger import OpenLog
 from responsekit.store.sqlite.threads import Reader, Writer
 from responsekit.streaming.events import encode_json
@@ -182,21 +184,8 @@ def _record(row: tuple) -> ResponseRecord:
         created_at=row[7],
         snapshot=from_json(row[8]),
         input_items=from_json(row[9]),
-        resumable=None if row[10] is None else _resumable(row[10], row[11], row[12]),
+        resumable=None if row[10] is None else decode_resumable(row[10], row[11], row[12]),
         finished=bool(row[13]),
-    )
-
-
-def _resumable(data: bytes, checkpoint: bytes | None, attempts: int) -> Resumable:
-    stored = from_json(data)
-    kept = None if checkpoint is None else from_json(checkpoint)
-    return Resumable(
-        request=stored["request"],
-        client_headers=stored.get("client_headers") or {},
-        query_parameters=stored.get("query_parameters") or {},
-        checkpoint=None if kept is None else kept.get("response"),
-        internal_metadata=({} if kept is None else kept.get("internal_metadata")) or {},
-        attempts=attempts,
     )
 
 
@@ -204,23 +193,7 @@ def encode_resumable(resumable: Resumable | None) -> tuple[bytes | None, bytes |
     """The ``resumable``, ``checkpoint`` and ``attempts`` columns of a record's ``resumable``."""
     if resumable is None:
         return None, None, 0
-    data = encode_json(
-        {
-            "request": resumable.request,
-            "client_headers": resumable.client_headers,
-            "query_parameters": resumable.query_parameters,
-        }
-    )
-    checkpoint = None
-    if resumable.checkpoint is not None:
-        checkpoint = encode_checkpoint(encode_json(resumable.checkpoint), resumable.internal_metadata)
-    return data, checkpoint, resumable.attempts
-
-
-def encode_checkpoint(snapshot: bytes, internal_metadata: dict[str, Any]) -> bytes:
-    """The ``checkpoint`` column: ``{"response": snapshot, "internal_metadata": {...}}``, of the
-    snapshot already encoded."""
-    return b'{"response":' + snapshot + b',"internal_metadata":' + encode_json(internal_metadata) + b"}"
+    return encode_created(resumable), encode_kept_checkpoint(resumable), resumable.attempts
 
 
 def read_record(conn: Any, response_id: str, now: float) -> ResponseRecord | None:
