@@ -140,8 +140,8 @@ class ResponseRun:
         #: its handler exits for recovery or the server shuts down; checkpoints are durable.
         self.resilient = resilient and records is not None
         self.recovery = recovery
-        # A recovered run: added to the handler's sequence numbers (its stream numbers from 0 when
-        # it does not skip what the log already has; see _accept).
+        # A recovered run: added to the handler's sequence numbers when its stream emitted events
+        # ahead of yielding them (see _continue_log).
         self._seq_offset = 0
         if recovery is not None:
             self._next_seq = recovery.next_sequence_number
@@ -393,7 +393,7 @@ class ResponseRun:
         them from the first run, so they are not logged again."""
         skip = item.type in _ONCE_PER_RESPONSE
         stream = item.stream
-        if isinstance(stream, RawEventStream) or self._stream is not None and not skip:
+        if isinstance(stream, RawEventStream) or (self._stream is not None and not skip):
             return skip  # raw events are numbered by the run; a stream's numbering is set already
         if stream is None or stream.response_id != self.response_id:
             raise HandlerProtocolError(
