@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
+from responsekit._logs import about, install_json_lines
 from responsekit.ids import is_well_formed
 from responsekit.models.request import CreateResponse
 from responsekit.server.compaction import compact
@@ -82,10 +83,12 @@ def _endpoint(method: Callable) -> Callable:
     return endpoint
 
 
-def _logged(task: asyncio.Task) -> None:
+def _logged(task: asyncio.Task, response_id: str) -> None:
     """A background run's task never fails silently ("Task exception was never retrieved")."""
     if not task.cancelled() and task.exception() is not None:
-        logger.error("a background run failed unexpectedly", exc_info=task.exception())
+        logger.error(
+            "a background run failed unexpectedly", exc_info=task.exception(), extra=about(response_id)
+        )
 
 
 def _version() -> str:
@@ -120,6 +123,8 @@ class ResponsesAgentServerHost(Starlette):
             if not isinstance(level, int) or isinstance(level, bool):
                 raise ValueError(f"log_level must be a logging level name or number, got {log_level!r}")
             logging.getLogger("responsekit").setLevel(level)
+        if self.options.log_format == "json":
+            install_json_lines()
         extra_version = self.options.additional_server_version
         self._server_header: tuple[bytes, bytes] | None = (
             (b"x-platform-server", f"responsekit/{_version()} {extra_version}".encode())
@@ -428,7 +433,9 @@ class ResponsesAgentServerHost(Starlette):
             return _json(new.snapshot)
         frames = await log.read(response_id, -1, self.options.sse_keep_alive_interval_seconds)
         on_disconnect = None if background else (lambda: run.cancel("disconnected"))
-        return EventStreamResponse(frames, on_disconnect=on_disconnect, registry=self._streams)
+        return EventStreamResponse(
+            frames, on_disconnect=on_disconnect, registry=self._streams, response_id=response_id
+        )
 
     async def _compact(self, request: Request) -> Response:
         self._check_open()
@@ -498,7 +505,7 @@ class ResponsesAgentServerHost(Starlette):
         task = asyncio.get_running_loop().create_task(new.run.execute())
         self._tasks.add(task)
         task.add_done_callback(
-            lambda t: (self._tasks.discard(t), self._forget(response_id, stored), _logged(t))
+            lambda t: (self._tasks.discard(t), self._forget(response_id, stored), _logged(t, response_id))
         )
         return task
 
@@ -509,7 +516,7 @@ class ResponsesAgentServerHost(Starlette):
             return
         task = asyncio.get_running_loop().create_task(self._recover(response_id))
         self._recoveries.add(task)
-        task.add_done_callback(lambda t: (self._recoveries.discard(t), _logged(t)))
+        task.add_done_callback(lambda t: (self._recoveries.discard(t), _logged(t, response_id)))
 
     async def _recover(self, response_id: str, end_at_once: str | None = None) -> ResponseRun | None:
         """Claim a resilient response awaiting recovery and launch its run (the handler called again,
@@ -521,7 +528,9 @@ class ResponsesAgentServerHost(Starlette):
         try:
             claim = await store.records.claim_recovery(response_id)
         except StoreUnavailable as exc:
-            logger.warning("response %s: could not claim it for recovery: %s", response_id, exc)
+            logger.warning(
+                "response %s: could not claim it for recovery: %s", response_id, exc, extra=about(response_id)
+            )
             return None
         if claim is None:
             return None
@@ -541,6 +550,7 @@ class ResponsesAgentServerHost(Starlette):
                 response_id,
                 run.recovery.attempt,
                 self.options.max_recovery_attempts,
+                extra=about(response_id),
             )
         elif end_at_once is None:
             logger.error(
@@ -548,6 +558,7 @@ class ResponsesAgentServerHost(Starlette):
                 response_id,
                 claim.record.resumable.attempts if claim.record.resumable else 0,
                 self.options.max_recovery_attempts,
+                extra=about(response_id),
             )
         self._runs[response_id] = run
         self._cancel_subscriptions[response_id] = store.cancels.subscribe(
@@ -593,7 +604,7 @@ class ResponsesAgentServerHost(Starlette):
                 param="response_id",
                 code="not_found",
             ) from None
-        return EventStreamResponse(frames, registry=self._streams)
+        return EventStreamResponse(frames, registry=self._streams, response_id=response_id)
 
     async def _end_remotely(self, record: ResponseRecord) -> ResponseRecord:
         """Cancel a response whose handler runs in another process, and wait for its terminal state."""

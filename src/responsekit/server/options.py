@@ -79,8 +79,19 @@ class ResponsesServerOptions:
     #: How many times a resilient background response is re-entered after its process died (or
     #: its handler left with ``context.exit_for_recovery()``); once more, it ends ``failed``.
     max_recovery_attempts: int = 3
+    #: How responsekit's own log lines are written: "text" leaves them to your logging setup; "json"
+    #: makes the host write them to stderr as JSON lines (time, level, logger, message, response_id,
+    #: exc_info) and stop propagating them. Defaults to the RESPONSEKIT_LOG_FORMAT environment
+    #: variable, else "text".
+    log_format: str | None = None
 
     def __post_init__(self) -> None:
+        if self.log_format is None:
+            self.log_format = os.environ.get("RESPONSEKIT_LOG_FORMAT") or "text"
+        if self.log_format not in ("text", "json"):
+            raise ValueError(
+                f"ResponsesServerOptions.log_format must be 'text' or 'json', got {self.log_format!r}"
+            )
         if self.store_url is None:
             self.store_url = os.environ.get("RESPONSEKIT_STORE") or None
         if self.compaction_key is None:

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from responsekit._logs import about
 from responsekit.server.context import ResponseExitForRecovery
 from responsekit.server.handler import open_handler
 from responsekit.store.memory import MemoryRecordStore
@@ -247,6 +248,7 @@ class ResponseRun:
                     "response %s: the handler ignored its cancellation; the response ended without it "
                     "(the handler keeps running until it returns)",
                     self.response_id,
+                    extra=about(self.response_id),
                 )
             self._finalizing = True
             for timer in (self._grace_timer, self._abandon_timer):
@@ -259,6 +261,7 @@ class ResponseRun:
                         "response %s: handler incomplete: it ended without a terminal event; the runtime "
                         "closed the open items and failed the response",
                         self.response_id,
+                        extra=about(self.response_id),
                     )
                 await self._close(failure)
         except StoreUnavailable as exc:
@@ -268,6 +271,7 @@ class ResponseRun:
                 "be recorded",
                 self.response_id,
                 exc,
+                extra=about(self.response_id),
             )
         finally:  # even when the store fails: waiters must not hang
             self.done.set()
@@ -300,16 +304,22 @@ class ResponseRun:
                     "response %s: the handler exited for recovery, but the response is not resilient "
                     "(background=true with resilient_background on a durable store); it fails",
                     self.response_id,
+                    extra=about(self.response_id),
                 )
                 return "exception"
             if self._end_reason is None:
                 self._end_reason = "recovery"
-            logger.info("response %s: the handler exited for recovery", self.response_id)
+            logger.info(
+                "response %s: the handler exited for recovery",
+                self.response_id,
+                extra=about(self.response_id),
+            )
         except StoreUnavailable as exc:
             logger.warning(
                 "response %s: store failure while recording an event (%s); the response fails",
                 self.response_id,
                 exc,
+                extra=about(self.response_id),
             )
             return "store"
         except Exception:
@@ -317,7 +327,9 @@ class ResponseRun:
                 self._log_dropped()
                 return None
             logger.exception(
-                "response %s: the handler raised; the response fails with server_error", self.response_id
+                "response %s: the handler raised; the response fails with server_error",
+                self.response_id,
+                extra=about(self.response_id),
             )
             return "exception"
         return None
@@ -328,6 +340,7 @@ class ResponseRun:
             logger.warning(
                 "response %s: the handler went on after it was interrupted; what it emitted since is dropped",
                 self.response_id,
+                extra=about(self.response_id),
             )
 
     # -- the loop's body ------------------------------------------------------------------------------
@@ -450,7 +463,9 @@ class ResponseRun:
                 current = await self._records.get(self.response_id) if self._records else None
                 self.final_snapshot = current.snapshot if current is not None else snapshot
                 logger.info(
-                    "response %s was ended elsewhere; its terminal event here is dropped", self.response_id
+                    "response %s was ended elsewhere; its terminal event here is dropped",
+                    self.response_id,
+                    extra=about(self.response_id),
                 )
             return True
         await self._log.append(self.response_id, [entry])
@@ -464,7 +479,11 @@ class ResponseRun:
         try:
             await self._on_terminal(snapshot)
         except Exception:
-            logger.exception("response %s: the follow-up of its terminal state failed", self.response_id)
+            logger.exception(
+                "response %s: the follow-up of its terminal state failed",
+                self.response_id,
+                extra=about(self.response_id),
+            )
 
     async def _close(self, failure: str | None) -> None:
         """End the response on the handler's behalf: close open items, then the terminal event."""
@@ -473,7 +492,9 @@ class ResponseRun:
             await self._records.leave_for_recovery(self.response_id)
             data = self._stream.snapshot if self._stream is not None else self._template
             self.final_snapshot = dict(data)
-            logger.info("response %s: left for recovery (%s)", self.response_id, reason)
+            logger.info(
+                "response %s: left for recovery (%s)", self.response_id, reason, extra=about(self.response_id)
+            )
             return
         if reason == "lost":  # ended elsewhere (see lose): its stored terminal state is the outcome
             current = await self._records.get(self.response_id) if self._records is not None else None
@@ -500,7 +521,9 @@ class ResponseRun:
             events = stream.end_for(reason)
         except StreamOrderError:
             logger.exception(
-                "response %s: its stream could not be closed cleanly; ending it directly", self.response_id
+                "response %s: its stream could not be closed cleanly; ending it directly",
+                self.response_id,
+                extra=about(self.response_id),
             )
             stream.continue_at(self._next_seq)  # drop what the failed close emitted
             events = [stream.force_terminal(reason)]

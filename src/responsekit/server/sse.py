@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from responsekit._logs import about
 from responsekit.server import heap
 from responsekit.store.protocols import StoreUnavailable
 from responsekit.streaming.events import KEEP_ALIVE_FRAME
@@ -44,8 +45,10 @@ class EventStreamResponse:
         on_disconnect: Callable[[], Any] | None = None,
         done_marker: bool = True,
         registry: set[EventStreamResponse] | None = None,
+        response_id: str | None = None,
     ) -> None:
         self.frames = frames
+        self.response_id = response_id  # the response whose events it streams (for its log lines)
         self.on_disconnect = on_disconnect
         self.done_marker = done_marker
         self._registry = registry
@@ -87,7 +90,11 @@ class EventStreamResponse:
             listener.cancel()
             error = body.exception()
             if isinstance(error, StoreUnavailable):  # the client resumes later with Last-Event-ID
-                logger.warning("store failure while streaming events (%s); the stream ends early", error)
+                logger.warning(
+                    "store failure while streaming events (%s); the stream ends early",
+                    error,
+                    extra=about(self.response_id),
+                )
                 with contextlib.suppress(OSError):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
             elif error is not None:

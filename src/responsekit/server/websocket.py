@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import QueryParams
 
+from responsekit._logs import about
 from responsekit.server.context import IsolationContext
 from responsekit.server.errors import ApiError, bad_request, internal_error, unavailable
 from responsekit.server.validation import KNOWN_REQUEST_FIELDS, parse_create_request, parse_json_object
@@ -417,10 +418,12 @@ class WebSocketConnection:
                     start = frame.index(b"\n") + _DATA_PREFIX
                     await send({"type": "websocket.send", "text": frame[start:-2].decode()})
         except StoreUnavailable as exc:
-            logger.warning("store failure while sending events on a WebSocket (%s)", exc)
+            logger.warning(
+                "store failure while sending events on a WebSocket (%s)", exc, extra=about(new.response_id)
+            )
             await self._send_error(unavailable("The response store is unavailable; try again shortly."))
         except Exception:  # the send failed: the client is gone
-            logger.debug("WebSocket send failed", exc_info=True)
+            logger.debug("WebSocket send failed", exc_info=True, extra=about(new.response_id))
             self._lost()
 
     # -- connection-local continuation ---------------------------------------------------------------------

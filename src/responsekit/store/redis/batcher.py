@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from redis.asyncio import ConnectionPool
 from redis.exceptions import NoScriptError, ResponseError
 
+from responsekit._logs import about
 from responsekit.store.protocols import TERMINAL_STATUSES, StoreUnavailable
 from responsekit.store.redis import scripts
 from responsekit.store.redis.wire import FAILURES, pack, unavailable
@@ -30,7 +31,11 @@ def _notify(op: Op, outcome: Any) -> None:
     try:
         op.callback(op, outcome)
     except Exception:  # a bug here must not stop the queue
-        logger.exception("Redis store: handling the reply of %s failed", op.args[0] if op.args else "?")
+        logger.exception(
+            "Redis store: handling the reply of %s failed",
+            op.args[0] if op.args else "?",
+            extra=about(op.response_id),
+        )
 
 
 class Op:
@@ -130,7 +135,10 @@ class Batcher:
         elif op.response_id is not None:
             if op.response_id not in self.broken:
                 logger.warning(
-                    "response %s: a write to Redis failed (%s); the response will fail", op.response_id, error
+                    "response %s: a write to Redis failed (%s); the response will fail",
+                    op.response_id,
+                    error,
+                    extra=about(op.response_id),
                 )
             self.broken[op.response_id] = error
 
@@ -185,7 +193,9 @@ class Batcher:
                         op.resent = True
                         resend.append(op)
                     elif isinstance(reply, ResponseError):
-                        logger.error("Redis refused a command (%s): %s", op.args[0], reply)
+                        logger.error(
+                            "Redis refused a command (%s): %s", op.args[0], reply, extra=about(op.response_id)
+                        )
                         self._fail(op, unavailable(reply))
                     elif op.callback is not None:
                         _notify(op, reply)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from redis.asyncio import ConnectionPool, Redis
 
+from responsekit._logs import about
 from responsekit.store.redis.batcher import Batcher
 from responsekit.store.redis.wire import FAILURES
 
@@ -49,7 +50,9 @@ class RedisCancelSignals:
             try:
                 callback()
             except Exception:
-                logger.exception("response %s: the cancel callback failed", response_id)
+                logger.exception(
+                    "response %s: the cancel callback failed", response_id, extra=about(response_id)
+                )
 
     async def start(self, wait: float) -> None:
         if self._task is None:

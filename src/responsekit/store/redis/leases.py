@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from responsekit._logs import about
 from responsekit.store.protocols import StoreUnavailable
 from responsekit.store.redis import scripts
 from responsekit.store.redis.batcher import Batcher
@@ -111,6 +112,7 @@ class Leases:
         logger.warning(
             "response %s: its lease was taken over (a reaper ended it); this replica stops writing it",
             response_id,
+            extra=about(response_id),
         )
         self._detach(response_id)
         callback = self._on_lost.pop(response_id, None)
@@ -118,7 +120,9 @@ class Leases:
             try:
                 callback()
             except Exception:
-                logger.exception("response %s: the lost callback failed", response_id)
+                logger.exception(
+                    "response %s: the lost callback failed", response_id, extra=about(response_id)
+                )
 
     async def renew(self) -> None:
         """Renew the leases of the responses this process runs (and keep their conversations); a
@@ -217,7 +221,11 @@ class Leases:
                     )
                 )
                 if outcome == b"reaped":
-                    logger.warning("response %s: its worker was lost (lease expired); marked failed", rid)
+                    logger.warning(
+                        "response %s: its worker was lost (lease expired); marked failed",
+                        rid,
+                        extra=about(rid),
+                    )
                     reaped.append(rid)
                 if outcome != b"moved":
                     break
@@ -225,11 +233,15 @@ class Leases:
 
     @staticmethod
     def _report(on_recoverable: Callable[[str], None], response_id: str) -> None:
-        logger.info("response %s: its run stopped (lease expired); reported for recovery", response_id)
+        logger.info(
+            "response %s: its run stopped (lease expired); reported for recovery",
+            response_id,
+            extra=about(response_id),
+        )
         try:
             on_recoverable(response_id)
         except Exception:
-            logger.exception("response %s: on_recoverable failed", response_id)
+            logger.exception("response %s: on_recoverable failed", response_id, extra=about(response_id))
 
     def start(self) -> None:
         """Start renewing this process's leases and scanning for expired ones."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json
 
+from responsekit._logs import about
 from responsekit.store.protocols import (
     TERMINAL_STATUSES,
     RecoveryClaim,
@@ -192,7 +193,9 @@ class RedisRecordStore:
             ),
         )
         if not isinstance(reply, list):
-            logger.debug("response %s: not claimed for recovery (%s)", response_id, reply)
+            logger.debug(
+                "response %s: not claimed for recovery (%s)", response_id, reply, extra=about(response_id)
+            )
             return None
         _attempts, top_id, *fields = reply
         record = record_from(response_id, fields)
@@ -208,6 +211,7 @@ class RedisRecordStore:
             response_id,
             record.resumable.attempts,
             next_sequence_number,
+            extra=about(response_id),
         )
         return RecoveryClaim(record=record, next_sequence_number=next_sequence_number)
 
@@ -217,7 +221,12 @@ class RedisRecordStore:
         try:
             await self._leases.leave(response_id)
         except StoreUnavailable as exc:  # its lease, no longer renewed, expires on its own
-            logger.warning("response %s: could not hand it over for recovery at once: %s", response_id, exc)
+            logger.warning(
+                "response %s: could not hand it over for recovery at once: %s",
+                response_id,
+                exc,
+                extra=about(response_id),
+            )
 
     async def finish(self, response_id: str, snapshot: dict[str, Any]) -> bool:
         if snapshot.get("status") not in TERMINAL_STATUSES:

@@ -53,6 +53,7 @@ import logging
 import os
 from typing import Any, Protocol
 
+from responsekit._logs import about
 from responsekit.store.memory import MemoryCancelSignals
 from responsekit.store.protocols import ResponseRecord, Store
 from responsekit.store.sqlite import schema
@@ -211,7 +212,12 @@ class SqliteStore(Store):
                 try:
                     on_recoverable(response_id)
                 except Exception:
-                    logger.exception("SQLite store %s: on_recoverable(%s) failed", self.path, response_id)
+                    logger.exception(
+                        "SQLite store %s: on_recoverable(%s) failed",
+                        self.path,
+                        response_id,
+                        extra=about(response_id),
+                    )
 
     async def create_with_log(self, record: ResponseRecord) -> None:
         """The record and its empty event log, in one transaction."""
