@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from responsekit.ids import new_id
-from responsekit.server.context import HistoryLoader, IsolationContext, PersistedResponse, ResponseContext
+from responsekit.server.context import (
+    HistoryLoader,
+    IsolationContext,
+    PersistedResponse,
+    ResponseContext,
+    _as_stored,
+)
 from responsekit.server.conversations import conversation_items, conversation_not_found
 from responsekit.server.errors import ApiError
 from responsekit.server.inputs import normalize_input
@@ -351,7 +357,3 @@ def recover_response(
         recovery=Recovery(claim.next_sequence_number, resumable.attempts, end_at_once),
     )
     return NewResponse(record, _context, run, store.events, True, record.stream, True)
-
-
-def _as_stored(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return items

@@ -40,10 +40,6 @@ def resumable_fields(resumable: Resumable) -> list[Any]:
     return out
 
 
-def checkpoint_json(snapshot: dict[str, Any] | None, internal_metadata: dict[str, Any]) -> bytes:
-    return encode_checkpoint(encode_json(snapshot), internal_metadata)
-
-
 def resumable_from(fields: dict[bytes, bytes]) -> Resumable | None:
     """The ``resumable`` of a record's hash fields (None for an ordinary response)."""
     created = fields.get(b"res")
@@ -162,14 +158,15 @@ class RedisRecordStore:
         pending = io.snapshots.pop(response_id, None)
         if pending is not None:
             pending.args = None  # not sent yet: the checkpoint's snapshot is newer
+        data = encode_json(snapshot)  # once, for both fields
         await io.call(
             (
                 "EVALSHA",
                 scripts.CHECKPOINT,
                 1,
                 self._keys.record(response_id),
-                encode_json(snapshot),
-                checkpoint_json(snapshot, internal_metadata),
+                data,
+                encode_checkpoint(data, internal_metadata),
             ),
             response_id,
         )
