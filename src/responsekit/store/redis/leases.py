@@ -18,24 +18,17 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
-from typing import Any
 
 from responsekit._logs import about
 from responsekit.store.protocols import StoreUnavailable
 from responsekit.store.redis import scripts
 from responsekit.store.redis.batcher import Batcher
 from responsekit.store.redis.records import record_from
-from responsekit.store.redis.wire import Keys, ms
+from responsekit.store.redis.wire import Keys, ms, pairs
 from responsekit.streaming.events import encode_json, sse_frame
 from responsekit.streaming.terminal import TERMINAL_EVENT_TYPE_BY_STATUS, runtime_terminal_snapshot
 
 logger = logging.getLogger("responsekit")
-
-
-def _field_names(entry: Any) -> list[Any]:
-    """The field names of a stream entry (RESP2 list or RESP3 map)."""
-    fields = entry[1]
-    return list(fields) if isinstance(fields, dict) else fields[0::2]
 
 
 class Leases:
@@ -183,7 +176,7 @@ class Leases:
                     and not record.finished
                     and record.resumable is not None
                     and top
-                    and b"c" not in _field_names(top[0])
+                    and all(name != b"c" for name, _ in pairs(top[0][1]))  # its log is open
                 ):
                     on_recoverable = self._recovery()
                     if on_recoverable is not None:
