@@ -265,8 +265,8 @@ class ResponsesAgentServerHost(Starlette):
     async def _ensure_store(self) -> Store:
         store = self.store
         if not self._store_started:
-            self._store_started = True
             self._check_resilience(store)
+            self._store_started = True
             # Before start: a store that finds resilient responses awaiting recovery reports them.
             store.resilient = self.options.resilient_background
             store.on_recoverable = self._on_recoverable
@@ -275,7 +275,6 @@ class ResponsesAgentServerHost(Starlette):
 
     def _check_resilience(self, store: Store) -> None:
         if self.options.resilient_background and store.name == "memory":
-            self._store_started = False
             raise ValueError(
                 "ResponsesServerOptions.resilient_background=True needs a durable store (SQLite or Redis: "
                 "store_url or RESPONSEKIT_STORE); the memory store loses every response with its process"
