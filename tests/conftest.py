@@ -32,3 +32,9 @@ def store_kind(request: pytest.FixtureRequest) -> str:
     if request.param == "redis":
         require_redis()
     return request.param
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio only: the runtime is uvicorn's (trio is installed, by selenium)."""
+    return "asyncio"

@@ -16,11 +16,6 @@ from support.services import require_redis, service_reachable
 from responsekit.store.redis import RedisStore
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _redis_required() -> None:
     require_redis()

@@ -13,11 +13,6 @@ from responsekit.store.sqlite import SqliteStore
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "store.db"
 

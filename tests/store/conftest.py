@@ -13,11 +13,6 @@ from responsekit.store.memory import MemoryStore
 from responsekit.store.protocols import Store
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     """A started store (memory, SQLite in a file of this test's own, or Redis on a key prefix of this
