@@ -34,6 +34,8 @@ environment:
   RESPONSEKIT_STORE  the store of every ResponsesServerOptions() built without store_url
                      ('memory', 'sqlite:///file.db', 'redis://host:port/db'); --store sets it
   PORT               the port when --port is not given (else 8088)
+  RESPONSEKIT_CONSOLE, RESPONSEKIT_CONSOLE_ALLOW_REMOTE
+                     "1" turns on the event console / lets it leave loopback (as the flags do)
 
 Every ResponsesServerOptions field (store_url, shutdown_grace_period_seconds, ...) can also be set
 in the app's own code; a value set there explicitly wins over --store.
@@ -77,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--reload", action="store_true", help="restart when the code changes (one worker)")
     parser.add_argument(
+        "--console",
+        action="store_true",
+        help="serve the live event console at <route prefix>/_console (loopback only; sets RESPONSEKIT_CONSOLE=1)",
+    )
+    parser.add_argument(
+        "--console-allow-remote",
+        action="store_true",
+        help="let the console serve non-loopback binds and clients (sets RESPONSEKIT_CONSOLE_ALLOW_REMOTE=1)",
+    )
+    parser.add_argument(
         "--factory", action="store_true", help="the attribute is a function returning the app (called once)"
     )
     parser.add_argument(
@@ -115,8 +127,13 @@ def _serve(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ServeError(f"--store: {exc}") from None
         os.environ["RESPONSEKIT_STORE"] = args.store  # before the app's options are built
+    if args.console:  # before the app's options are built, as --store
+        os.environ["RESPONSEKIT_CONSOLE"] = "1"
+    if args.console_allow_remote:
+        os.environ["RESPONSEKIT_CONSOLE_ALLOW_REMOTE"] = "1"
     target = load_target(args.app, factory=args.factory)
     hosts = _hosts(target)
+    _check_console(hosts, args.host, asked=args.console)
     if args.store is not None:
         for host in hosts:
             if host.options.store_url != args.store:
@@ -150,6 +167,18 @@ def _serve(args: argparse.Namespace) -> int:
         uvicorn_options=uvicorn_options,
         hosts=hosts,
     )
+
+
+def _check_console(hosts: Sequence[Any], bind: str, *, asked: bool) -> None:
+    """Refuse to serve the event console beyond loopback unless allowed (see console/loopback.py)."""
+    from responsekit.console.loopback import bind_problem
+
+    for host in hosts:
+        if asked and not host.options.console:
+            sys.stderr.write(f"{PROG}: the app sets console=False explicitly; it wins over --console\n")
+        problem = bind_problem(host.options, bind)
+        if problem is not None:
+            raise ServeError(problem)
 
 
 def _stop_cleanly_on_signals() -> None:
@@ -355,6 +384,7 @@ def run_workers(
         hosts = [app] if isinstance(app, ResponsesAgentServerHost) else []
     try:
         port = port if port is not None else _env_port()
+        _check_console(hosts, host, asked=False)
         problem = check_workers(hosts, workers)
         if problem is not None:
             raise ServeError(problem)

@@ -24,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from responsekit._logs import about, install_json_lines
+from responsekit._telemetry import install_telemetry
 from responsekit.ids import is_well_formed
 from responsekit.models.request import CreateResponse
 from responsekit.server.compaction import compact
@@ -33,6 +34,7 @@ from responsekit.server.create import NewResponse, NullLog, create_response, rec
 from responsekit.server.draining import chain_exit_signals, drain, draining_server
 from responsekit.server.errors import ApiError, bad_request, internal_error, not_found, unavailable
 from responsekit.server.input_tokens import count_input_tokens
+from responsekit.server.observers import Observers, observed_run
 from responsekit.server.options import ResponsesServerOptions
 from responsekit.server.queries import page_items, parse_input_items_query, parse_retrieve_query
 from responsekit.server.runner import ResponseRun
@@ -151,6 +153,8 @@ class ResponsesAgentServerHost(Starlette):
         self._shutdown_task: asyncio.Task | None = None
         self._unstored_log = MemoryEventLog(self.options.event_log_retention_seconds)
         self._null_log = NullLog()
+        #: Code watching responses (telemetry, a console): ``host.observers.add(observer)``.
+        self.observers = Observers()
         p = self.prefix
         conversations = ConversationEndpoints(
             self.options,
@@ -173,6 +177,10 @@ class ResponsesAgentServerHost(Starlette):
             Route("/readiness", self._readiness, methods=["GET"]),
             Route("/liveness", self._liveness, methods=["GET"]),
         ]
+        if self.options.console:  # the opt-in live event console (responsekit/console, docs/console.md)
+            from responsekit.console.routes import console_routes
+
+            routes += console_routes(self.observers, p, allow_remote=bool(self.options.console_allow_remote))
         super().__init__(
             debug=debug,
             routes=routes,
@@ -293,6 +301,7 @@ class ResponsesAgentServerHost(Starlette):
         # The models build their validators on first use (a fast `import responsekit`); build the
         # request's now, so the first request does not pay for it.
         CreateResponse.model_rebuild()
+        install_telemetry(self)  # OpenTelemetry, when on, and the create span hook (docs/observability.md)
         await self._ensure_store()
         # Resilient responses the store found awaiting recovery are running before the first request.
         while self._recoveries:
@@ -364,6 +373,12 @@ class ResponsesAgentServerHost(Starlette):
         import uvicorn
 
         port = port if port is not None else int(os.environ.get("PORT", "8088"))
+        if self.options.console:  # never serve the console beyond loopback by accident
+            from responsekit.console.loopback import bind_problem
+
+            problem = bind_problem(self.options, host, sockets)
+            if problem is not None:
+                raise SystemExit(f"responsekit: {problem}")
         config = uvicorn.Config(
             self, host=host, port=port, **{**uvicorn_websocket_options(self.options), **uvicorn_options}
         )
@@ -406,6 +421,7 @@ class ResponsesAgentServerHost(Starlette):
         return record
 
     async def _create(self, request: Request) -> Response:
+        received_at = time.time() if self.observers else None
         self._check_open()
         self._require_handler()
         body = await self._read_body(request)
@@ -414,6 +430,7 @@ class ResponsesAgentServerHost(Starlette):
             create,
             scope=request.scope,
             query_parameters=dict(request.query_params) if request.scope.get("query_string") else {},
+            received_at=received_at,
         )
         response_id, run, stored, log = new.response_id, new.run, new.stored, new.log
         stream, background = new.stream, new.background
@@ -473,7 +490,13 @@ class ResponsesAgentServerHost(Starlette):
         return self._handler
 
     async def _new_response(
-        self, create: CreateResponse, *, scope: dict, query_parameters: dict[str, str], **create_options: Any
+        self,
+        create: CreateResponse,
+        *,
+        scope: dict,
+        query_parameters: dict[str, str],
+        received_at: float | None = None,
+        **create_options: Any,
     ) -> NewResponse:
         """``create_response`` for a validated request (HTTP or WebSocket), its run registered here."""
         store = await self._ensure_store()
@@ -492,6 +515,10 @@ class ResponsesAgentServerHost(Starlette):
         )
         response_id, run = new.response_id, new.run
         self._runs[response_id] = run
+        if self.observers:
+            run.observation = self.observers.observe(
+                observed_run(new, received_at or time.time(), scope=scope)
+            )
         if new.stored:  # a cancel requested through the store (e.g. on another replica) reaches this run
             self._cancel_subscriptions[response_id] = store.cancels.subscribe(
                 response_id, lambda: run.cancel("cancelled")
@@ -560,6 +587,8 @@ class ResponsesAgentServerHost(Starlette):
                 extra=about(response_id),
             )
         self._runs[response_id] = run
+        if self.observers:
+            run.observation = self.observers.observe(observed_run(new, time.time()))
         self._cancel_subscriptions[response_id] = store.cancels.subscribe(
             response_id, lambda: run.cancel("cancelled")
         )
@@ -603,6 +632,8 @@ class ResponsesAgentServerHost(Starlette):
                 param="response_id",
                 code="not_found",
             ) from None
+        if self.observers:  # e.g. a replay span, linked to the response's span
+            frames = self.observers.scoped_frames("replay", response_id, request.headers, frames)
         return EventStreamResponse(frames, registry=self._streams, response_id=response_id)
 
     async def _end_remotely(self, record: ResponseRecord) -> ResponseRecord:
@@ -622,6 +653,13 @@ class ResponsesAgentServerHost(Starlette):
         raise unavailable("The response did not reach a terminal state in time; try again.")
 
     async def _cancel(self, request: Request) -> Response:
+        if not self.observers:
+            return await self._cancel_response(request)
+        response_id = request.path_params["response_id"]
+        with self.observers.request_scope("cancel", response_id, request.headers):
+            return await self._cancel_response(request)
+
+    async def _cancel_response(self, request: Request) -> Response:
         self._check_open()
         response_id = request.path_params["response_id"]
         record = await self._visible(response_id, request)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -70,9 +69,16 @@ class ResponsesServerOptions:
     #: Appended to the ``x-platform-server`` header every HTTP response then carries
     #: (``responsekit/<version> <additional_server_version>``), e.g. your agent's name and version.
     additional_server_version: str | None = None
-    #: Accepted for the peer package's API: ``hook(span_name, attributes)`` will shape each
-    #: response's span once tracing lands; until then it is stored and never called.
-    create_span_hook: Callable[..., Any] | None = None
+    #: The peer package's create span hook: an object with ``on_span_start(name, tags)`` and
+    #: ``on_span_end(name, tags, error)`` (a plain callable counts as ``on_span_start``), called for
+    #: each response's span ``create_response``. It may add attributes (change ``tags``) or replace the
+    #: OpenTelemetry span (return one from ``on_span_start``). See docs/observability.md.
+    create_span_hook: Any = None
+    #: OpenTelemetry (the ``responsekit[otel]`` extra): None turns it on at startup when
+    #: ``opentelemetry`` is importable and the application has set a TracerProvider or MeterProvider;
+    #: True turns it on (the global providers are used whenever they are set); False turns it off.
+    #: Spans and metrics only go where the application's providers send them. See docs/observability.md.
+    telemetry: bool | None = None
     #: Background responses survive the death of their process (re-entered from their last
     #: ``stream.checkpoint()``). Needs a durable store: with the memory store it is a startup error.
     resilient_background: bool = False
@@ -84,8 +90,20 @@ class ResponsesServerOptions:
     #: exc_info) and stop propagating them. Defaults to the RESPONSEKIT_LOG_FORMAT environment
     #: variable, else "text".
     log_format: str | None = None
+    #: Serve the live event console, a web page at ``{route_prefix}/_console`` listing this
+    #: process's recent responses and their event timelines (docs/console.md). Off by default;
+    #: defaults to the RESPONSEKIT_CONSOLE environment variable ("1"/"true"), else False.
+    console: bool | None = None
+    #: The console answers only loopback clients and refuses a non-loopback bind; True lifts both
+    #: (everyone who can reach the server then sees every response's summary). Defaults to the
+    #: RESPONSEKIT_CONSOLE_ALLOW_REMOTE environment variable, else False.
+    console_allow_remote: bool | None = None
 
     def __post_init__(self) -> None:
+        if self.console is None:
+            self.console = _env_flag("RESPONSEKIT_CONSOLE")
+        if self.console_allow_remote is None:
+            self.console_allow_remote = _env_flag("RESPONSEKIT_CONSOLE_ALLOW_REMOTE")
         if self.log_format is None:
             self.log_format = os.environ.get("RESPONSEKIT_LOG_FORMAT") or "text"
         if self.log_format not in ("text", "json"):
@@ -133,11 +151,30 @@ class ResponsesServerOptions:
                     f"a header), got {self.additional_server_version!r}"
                 )
             self.additional_server_version = version or None
-        if self.create_span_hook is not None and not callable(self.create_span_hook):
+        hook = self.create_span_hook
+        if hook is not None and not (callable(hook) or callable(getattr(hook, "on_span_start", None))):
             raise ValueError(
-                f"ResponsesServerOptions.create_span_hook must be callable, got {self.create_span_hook!r}"
+                "ResponsesServerOptions.create_span_hook must have on_span_start(name, tags) (and "
+                f"on_span_end(name, tags, error)) or be callable, got {hook!r}"
             )
-        for name in ("reject_unknown_fields", "conversations_must_exist", "resilient_background"):
+        if self.telemetry is not None and not isinstance(self.telemetry, bool):
+            raise ValueError(
+                f"ResponsesServerOptions.telemetry must be a bool or None, got {self.telemetry!r}"
+            )
+        if self.telemetry is True:
+            from responsekit._telemetry import opentelemetry_available  # only when asked for
+
+            if not opentelemetry_available():
+                raise ValueError(
+                    "ResponsesServerOptions.telemetry=True needs OpenTelemetry: pip install 'responsekit[otel]'"
+                )
+        for name in (
+            "reject_unknown_fields",
+            "conversations_must_exist",
+            "resilient_background",
+            "console",
+            "console_allow_remote",
+        ):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"ResponsesServerOptions.{name} must be a bool, got {getattr(self, name)!r}")
         # -1: the whole history (the peer package's "no limit").
@@ -186,6 +223,15 @@ class ResponsesServerOptions:
 
 #: The history of ``default_fetch_history_count=-1``: more items than any store keeps for one chain.
 HISTORY_UNLIMITED = 1_000_000
+
+
+def _env_flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {os.environ[name]!r}")
 
 
 def _number(name: str, value: object, *, minimum: float, inclusive: bool) -> None:

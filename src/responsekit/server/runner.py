@@ -38,6 +38,7 @@ from responsekit.streaming.stream import ResponseEventStream
 from responsekit.streaming.terminal import FAILURE_MESSAGES, TERMINAL_EVENT_TYPES, runtime_terminal_snapshot
 
 if TYPE_CHECKING:
+    from responsekit.server.observers import Observation
     from responsekit.store.protocols import EventLog, RecordStore, ResponseRecord
 
 logger = logging.getLogger("responsekit")
@@ -135,6 +136,10 @@ class ResponseRun:
         # The server's initial snapshot (what a background create already answered): the stream
         # delivering this response adopts its creation time and model (see ResponseEventStream.adopt).
         self._template = dict(record.snapshot)
+        # Default mode (not streamed, not background): nobody reads the log or the stored snapshot
+        # while it runs (the id is first told in the answer), so its events are held and logged in
+        # one write with the terminal event, and no in-progress snapshot is stored.
+        self._held: list[LogEntry] | None = [] if not (record.stream or record.background) else None
         self._stream: ResponseEventStream | None = None
         self._next_seq = 0
         #: A resilient background response on a durable store: left for recovery, not failed, when
@@ -163,6 +168,8 @@ class ResponseRun:
         self.done = asyncio.Event()
         #: The terminal snapshot (as stored), once the run has ended.
         self.final_snapshot: dict[str, Any] | None = None
+        #: The host's observers of this run (server/observers.py); None when there are none.
+        self.observation: Observation | None = None
 
     @property
     def is_finished(self) -> bool:
@@ -227,6 +234,8 @@ class ResponseRun:
             consume = _nothing_to_consume()
         else:
             consume = self._consume()
+            if self.observation is not None:  # e.g. a tracing span current in the handler's task
+                consume = self.observation.around_handler(consume)
         handler_task = self._handler_task = loop.create_task(consume)
         self._abandoned = loop.create_future()
         failure: str | None = None
@@ -275,6 +284,8 @@ class ResponseRun:
             )
         finally:  # even when the store fails: waiters must not hang
             self.done.set()
+            if self.observation is not None:
+                self.observation.finished(self.final_snapshot or {})
             if release is not None:
                 release()
         return self.final_snapshot or {}
@@ -447,6 +458,8 @@ class ResponseRun:
     async def _deliver(self, event: StreamEvent) -> bool:
         self._next_seq = event.sequence_number + 1
         entry = LogEntry(event.sequence_number, event.frame)
+        if self.observation is not None:
+            self.observation.event(event)
         if event.type in TERMINAL_EVENT_TYPES:
             self._terminal_delivered = True
             snapshot = event.stream.snapshot if event.stream is not None else event.data["response"]
@@ -457,7 +470,15 @@ class ResponseRun:
                 self.final_snapshot = snapshot
                 if self._on_terminal is not None:  # before the terminal event: its readers see the effect
                     await self._after_terminal(snapshot)
-                await self._log.append(self.response_id, [entry], close=True)
+                entries = [entry]
+                if self._held:
+                    entries = [*self._held, entry]
+                    self._held.clear()
+                try:
+                    await self._log.append(self.response_id, entries, close=True)
+                except StoreUnavailable as exc:  # its events are lost: a default-mode create answers 503
+                    self.store_error = exc
+                    raise
             else:
                 # Someone else (a delete, or a replica that declared this worker lost) ended it.
                 current = await self._records.get(self.response_id) if self._records else None
@@ -468,6 +489,9 @@ class ResponseRun:
                     extra=about(self.response_id),
                 )
             return True
+        if self._held is not None:
+            self._held.append(entry)
+            return False
         await self._log.append(self.response_id, [entry])
         if self._records is not None and event.type in CHECKPOINTS:
             await self._records.save_snapshot(self.response_id, event.stream.snapshot)
