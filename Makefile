@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UPSTREAM ?= spec/upstream/openai-openapi.json.gz
 PORT ?= 8088
 
-.PHONY: help install run spec spec-check codegen codegen-check test lint bench profile clean
+.PHONY: help install run spec spec-check codegen codegen-check test lint docs bench profile clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -45,6 +45,10 @@ test: install ## run the whole test suite
 lint: install ## ruff over the hand-written code
 	$(BIN)/ruff check src codegen tests bench samples
 	$(BIN)/ruff format --check src codegen tests bench samples
+
+# `install` holds the docs extra (it is in dev). Strict: a broken link or API reference fails the build.
+docs: install ## build the user's guide (mkdocs.yml, docs/) into site/, strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 bench: ## benchmarks: print ratios against baselines measured in the same run
 	$(BIN)/pip install -q -e '.[dev,bench]'
