@@ -36,6 +36,7 @@ def suite_config(base_url: str) -> Any:
         prompt_tool=PROMPT_TOOL,
         timeout=10.0,
         oversize_bytes=2 * BODY_LIMIT,
+        isolation_headers=True,
     )
 
 
@@ -59,6 +60,8 @@ def make_reference_app(**options: Any) -> Any:
         text = await context.get_input_text()
         stream = ResponseEventStream(response_id=context.response_id, request=request)
         yield stream.emit_created()
+        if request.background:  # waited in a queue, as a hosted model's background response may
+            yield stream.emit_queued()
         yield stream.emit_in_progress()
         offered = request.model_dump(mode="json", exclude_unset=True).get("tools") or []
         tools = [t for t in offered if t.get("type") == "function"]
@@ -84,8 +87,15 @@ def make_reference_app(**options: Any) -> Any:
             yield part.emit_text_done()
             yield part.emit_done()
             yield message.emit_done()
-        else:
-            for event in stream.output_item_message(f"Echo: {text}"):
+        else:  # what a model may add around an answer, so the content checks have it to judge
+            answer = f"Echo: {text}"
+            source = {"type": "url_citation", "url": "https://example.com/echo", "title": "Echo"}
+            citation = {**source, "start_index": 0, "end_index": len("Echo")}
+            for event in (
+                *stream.output_item_reasoning_item("The user wants their words back."),
+                *stream.output_item_message(answer, annotations=[citation]),
+                *stream.output_item_refusal("I will not add anything else."),
+            ):
                 yield event
         yield stream.emit_completed()
 
@@ -118,8 +128,11 @@ class FaultMiddleware:
       ``outgoing(message) -> [messages]`` (what the app sends), on decoded JSON text messages.
     """
 
-    def __init__(self, app: Any, *, events=None, json=None, intercept=None, request=None, ws=None) -> None:
+    def __init__(
+        self, app: Any, *, events=None, json=None, intercept=None, request=None, ws=None, drop_comments=False
+    ) -> None:
         self.app = app
+        self.drop_comments = drop_comments  # a proxy that strips SSE comment lines (keep-alives)
         self.events = events
         self.json = json
         self.intercept = intercept
@@ -163,10 +176,13 @@ class FaultMiddleware:
                 return
             more = message.get("more_body", False)
             if state.get("rewriter") is not None:
-                frames = state["parser"].feed(message.get("body", b""))
+                parser = state["parser"]
+                comments = parser.comments
+                frames = parser.feed(message.get("body", b""))
                 if not more:
-                    frames += state["parser"].close()
-                out = []
+                    frames += parser.close()
+                # Keep-alive comments pass through (one fault at a time: the stream keeps its comments).
+                out: list[Any] = [] if self.drop_comments else [_KEEP_ALIVE] * (parser.comments - comments)
                 for frame in frames:
                     out += state["rewriter"].feed(
                         frame.data if frame.data == "[DONE]" else _loads(frame.data)
@@ -265,7 +281,12 @@ def _dumps(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+_KEEP_ALIVE = object()  # a keep-alive comment among a rewritten stream's events
+
+
 def _frame(event) -> bytes:
+    if event is _KEEP_ALIVE:
+        return b": keep-alive\n\n"
     if isinstance(event, str):  # [DONE]
         return b"data: " + event.encode() + b"\n\n"
     return (
@@ -308,11 +329,13 @@ class SequenceGap(EventRewriter):
 
 
 class DeltaBeforeAdded(EventRewriter):
-    """Holds a message's output_item.added (and content_part.added) until its first text delta has gone."""
+    """Holds the first message's output_item.added (and content_part.added) until its first text delta
+    has gone (once: later items pass in order)."""
 
     def __init__(self) -> None:
         self.held: list[dict] = []
         self.next_seq: int | None = None
+        self.moved = False
 
     def _number(self, events: list) -> list:
         for ev in events:
@@ -327,7 +350,7 @@ class DeltaBeforeAdded(EventRewriter):
         if not isinstance(event, dict):
             return self._number(self.held + [event]) if self.held else [event]
         etype = event.get("type")
-        if (
+        if not self.moved and (
             etype == "response.output_item.added"
             and event["item"].get("type") == "message"
             or (etype == "response.content_part.added" and self.held)
@@ -337,7 +360,7 @@ class DeltaBeforeAdded(EventRewriter):
             self.held.append(event)
             return []
         if etype == "response.output_text.delta" and self.held:
-            out, self.held = [event, *self.held], []
+            out, self.held, self.moved = [event, *self.held], [], True
             return self._number(out)
         return self._number(self.held + [event]) if self.held else self._number([event])
 
@@ -620,7 +643,7 @@ FAULTS: dict[str, tuple[dict, str, str, set[str]]] = {
     "delta_before_added": (
         {"events": _on_all_streams(DeltaBeforeAdded)},
         "stream.bracketing",
-        "response.output_text.delta for output_index 0 before its response.output_item.added",
+        "response.output_text.delta for output_index 1 before its response.output_item.added",
         {
             "replay.starting_after",
             "replay.last_event_id",
@@ -672,6 +695,10 @@ FAULTS: dict[str, tuple[dict, str, str, set[str]]] = {
             "chain.unknown_parent",
             "chain.unstored_parent",
             "chain.with_conversation",
+            "fields.include",
+            "fields.metadata_limits",
+            "fields.truncation",
+            "isolation.responses",
         },
     ),
     "envelope_missing_param": (
@@ -686,6 +713,7 @@ FAULTS: dict[str, tuple[dict, str, str, set[str]]] = {
             "errors.unknown_item_type",
             "errors.prestream_json",
             "errors.oversized_body",
+            "cancel.foreground_4xx",
             "cancel.foreground_400",
             "cancel.unknown_404",
             "delete.then_404",
@@ -697,6 +725,10 @@ FAULTS: dict[str, tuple[dict, str, str, set[str]]] = {
             "compaction.model_required",
             "conversations.delete",
             "conversations.isolation",
+            "fields.include",
+            "fields.metadata_limits",
+            "fields.truncation",
+            "isolation.responses",
         },
     ),
     "replay_restarts_numbering": (
@@ -709,7 +741,7 @@ FAULTS: dict[str, tuple[dict, str, str, set[str]]] = {
         {"intercept": _ignore_cancel},
         "cancel.background",
         "the cancel was ignored",
-        {"cancel.stream_end", "cancel.idempotent", "cancel.foreground_400"},
+        {"cancel.stream_end", "cancel.idempotent", "cancel.foreground_4xx", "cancel.foreground_400"},
     ),
     # -- WebSocket ----------------------------------------------------------------------------------
     "ws_sequence_gap": (

@@ -95,7 +95,10 @@ def test_absent_capabilities_skip_their_checks_and_are_reported(tmp_path: Path) 
         capabilities.NAMES, False
     )
     props = {p.get("name"): p.get("value") for p in ET.parse(out_xml).getroot().iter("property")}
-    assert props == {f"capability.{name}": "not found" for name in capabilities.NAMES}
+    assert props == {
+        "client_validation": "strict",
+        **{f"capability.{name}": "not found" for name in capabilities.NAMES},
+    }
     assert main(["report", str(out_json), "--html", str(out_html)]) == 0
     page = out_html.read_text()
     assert "Optional capabilities" in page and "POST /responses/input_tokens answered 404" in page

@@ -305,3 +305,19 @@ def test_first_difference() -> None:
     assert first_difference({"a": [1, {"b": 2}]}, {"a": [1, {"b": 3}]}) == ".a[1].b (2 vs 3)"
     assert first_difference({"a": 1}, {"a": 1, "b": None}) is None
     assert first_difference({"a": 1}, {}) == ".a (missing)"
+
+
+def test_summary_and_content_parts_sharing_an_index_are_judged_apart() -> None:
+    """A reasoning item has summary part 0 and reasoning-text part 0: each closes against its own text."""
+    s = ResponseEventStream(request={"model": "m"})
+    events = [s.emit_created(), s.emit_in_progress()]
+    item = s.add_output_item_reasoning_item()
+    events.append(item.emit_added())
+    summary = item.add_summary_part()
+    events += [summary.emit_added(), summary.emit_text_delta("a summary"), summary.emit_text_done()]
+    events.append(summary.emit_done())
+    content = item.add_text_content()
+    events += [content.emit_added(), content.emit_delta("the reasoning"), content.emit_text_done()]
+    events.append(content.emit_done())
+    events += [item.emit_done(), s.emit_completed()]
+    assert validate([e.data for e in events]) == []

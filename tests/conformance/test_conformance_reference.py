@@ -95,4 +95,5 @@ def test_open_responses_profile_judges_the_done_sentinel(reference_url: str) -> 
         "sse.event_field": PASS,
         "sse.data_json": PASS,
         "sse.done_sentinel": PASS,
+        "sse.keep_alive": PASS,
     }

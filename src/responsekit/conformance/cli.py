@@ -2,6 +2,7 @@
 
 responsekit conformance --base-url URL [options]     run (exit 1 iff a MUST check failed)
 responsekit conformance report FILE.json --html OUT.html
+responsekit conformance compare A.json B.json ... [--label A.json=NAME] [--html OUT.html]
 responsekit conformance list
 responsekit conformance readme-table [--write README.md]
 """
@@ -37,7 +38,8 @@ def build_run_parser(prog: str = "responsekit conformance") -> argparse.Argument
     p = argparse.ArgumentParser(
         prog=prog,
         description="Check a Responses protocol server for conformance.",
-        epilog="Other commands: `report FILE.json --html OUT.html`, `list`, `readme-table`.",
+        epilog="Other commands: `report FILE.json --html OUT.html`, `compare A.json B.json ...`, `list`, "
+        "`readme-table`.",
     )
     p.add_argument(
         "--base-url",
@@ -61,6 +63,14 @@ def build_run_parser(prog: str = "responsekit conformance") -> argparse.Argument
         help="which flavour of the protocol to hold the server to (default: openai)",
     )
     p.add_argument(
+        "--client-validation",
+        choices=("strict", "default"),
+        default="strict",
+        help="strict: a body must pass the openai client with _strict_response_validation=True; default: "
+        "only what the openai client as users run it rejects fails (non-JSON); the other model "
+        "rejections are reported by models.deviations (default: strict)",
+    )
+    p.add_argument(
         "--only",
         type=_ids,
         action="append",
@@ -72,6 +82,12 @@ def build_run_parser(prog: str = "responsekit conformance") -> argparse.Argument
         "--skip", type=_ids, action="append", default=[], metavar="ID,...", help="do not run these checks"
     )
     p.add_argument("--report-json", metavar="FILE", help="write every verdict and its evidence as JSON")
+    p.add_argument(
+        "--server-name", metavar="NAME", help="the implementation's name, recorded in --report-json"
+    )
+    p.add_argument(
+        "--server-version", metavar="VERSION", help="the implementation's version, recorded in --report-json"
+    )
     p.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report for CI systems")
     p.add_argument(
         "--timeout",
@@ -93,6 +109,12 @@ def build_run_parser(prog: str = "responsekit conformance") -> argparse.Argument
     )
     p.add_argument(
         "--oversize-mib", type=int, default=20, help="size of the oversized-body probe (default 20 MiB)"
+    )
+    p.add_argument(
+        "--isolation-headers",
+        action="store_true",
+        help="the server supports the hosted-agent isolation headers (x-agent-user-isolation-key): "
+        "check that they scope responses",
     )
     p.add_argument("--verbose", "-v", action="store_true", help="print evidence for passing checks too")
     p.add_argument("--no-color", action="store_true", help="no ANSI colours")
@@ -131,6 +153,8 @@ def _run(argv: Sequence[str]) -> int:
         prompt_long=args.prompt_long,
         prompt_tool=args.prompt_tool,
         oversize_bytes=args.oversize_mib * 1024 * 1024,
+        isolation_headers=args.isolation_headers,
+        client_validation=args.client_validation,
     )
     problem = _unreachable(config)
     if problem:
@@ -145,7 +169,7 @@ def _run(argv: Sequence[str]) -> int:
     finally:
         ctx.close()
     elapsed = time.time() - started
-    console.summary(results, elapsed, found)
+    console.summary(results, elapsed, found, client_validation=config.client_validation)
     if args.report_json:
         doc = report.to_json(
             results,
@@ -155,11 +179,16 @@ def _run(argv: Sequence[str]) -> int:
             started_at=started,
             duration_s=elapsed,
             capabilities=found,
+            server_name=args.server_name,
+            server_version=args.server_version,
+            client_validation=config.client_validation,
         )
         with open(args.report_json, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=2, default=str)
     if args.junit_xml:
-        report.write_junit(results, args.junit_xml, capabilities=found)
+        report.write_junit(
+            results, args.junit_xml, capabilities=found, client_validation=config.client_validation
+        )
     return report.exit_code(results)
 
 
@@ -197,12 +226,19 @@ def _report(argv: Sequence[str]) -> int:
         with open(args.html, "w", encoding="utf-8") as fh:
             fh.write(html.render(doc))
     if args.junit_xml:
-        report.write_junit(results, args.junit_xml, capabilities=doc.get("capabilities"))
+        report.write_junit(
+            results,
+            args.junit_xml,
+            capabilities=doc.get("capabilities"),
+            client_validation=doc.get("client_validation"),
+        )
     if not args.html and not args.junit_xml:
         console = report.Console()
         for r in results:
             console.result(r)
-        console.summary(results, capabilities=doc.get("capabilities"))
+        console.summary(
+            results, capabilities=doc.get("capabilities"), client_validation=doc.get("client_validation")
+        )
     return report.exit_code(results)
 
 
@@ -212,8 +248,9 @@ def _list(argv: Sequence[str]) -> int:
     argparse.ArgumentParser(prog="responsekit conformance list", description="List the checks.").parse_args(
         argv
     )
-    for chk in all_checks():
-        print(f"{chk.id:<30} {chk.level:<6} {chk.title}")
+    for chk in all_checks():  # the level under each profile, "-" where the check does not apply
+        levels = "/".join(chk.level_under(profile) or "-" for profile in ("openai", "open-responses"))
+        print(f"{chk.id:<30} {levels:<13} {chk.title}")
     return 0
 
 
@@ -235,7 +272,42 @@ def _readme_table(argv: Sequence[str]) -> int:
     return 0
 
 
-COMMANDS = {"report": _report, "list": _list, "readme-table": _readme_table}
+def _compare(argv: Sequence[str]) -> int:
+    from responsekit.conformance import compare
+
+    p = argparse.ArgumentParser(
+        prog="responsekit conformance compare",
+        description="Compare --report-json files side by side: one column per implementation, one row "
+        "per check. Prints a Markdown table; --html also writes a self-contained page.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE.json", help="reports written by --report-json")
+    p.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="FILE=NAME",
+        help="the column name for FILE (as given, or its file name or stem); default: the report's "
+        "server name, else its base URL (repeatable)",
+    )
+    p.add_argument("--html", metavar="OUT.html", help="write the table as a self-contained HTML page")
+    args = p.parse_args(argv)
+    try:
+        table = compare.build(compare.load_reports(args.files, compare.parse_labels(args.label)))
+    except compare.CompareError as exc:
+        print(exc, file=sys.stderr)
+        return USAGE_ERROR
+    if args.html:
+        try:
+            with open(args.html, "w", encoding="utf-8") as fh:
+                fh.write(compare.to_html(table))
+        except OSError as exc:
+            print(f"cannot write {args.html}: {exc.strerror or exc}", file=sys.stderr)
+            return USAGE_ERROR
+    sys.stdout.write(compare.to_markdown(table))
+    return 0
+
+
+COMMANDS = {"report": _report, "compare": _compare, "list": _list, "readme-table": _readme_table}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

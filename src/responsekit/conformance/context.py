@@ -3,19 +3,29 @@
 Exchanges several checks judge (a streamed "hello", a background stream, ...) are made once per run
 and memoized, so a run costs few requests and checks stay independent in their verdicts: each judges
 its own rule on the same observations.
+
+Each check judges its own rule, once. Schema conformance is the schema checks' rule (``create.*``,
+``retrieve.body``, ``cancel.body``, ``input_items.shape``, ...), which read strictly
+(``expect_response_json``); every other check reads leniently (``read_response``: only the fields
+its rule needs) and notes a schema problem in its evidence (``schema_note``) without failing on it.
+An exchange a check merely starts from is a precondition: if the server cannot make it at all, the
+check SKIPs naming the check that judges that exchange (``with ctx.precondition("create.default")``).
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from responsekit.conformance import ordering, schemas
 from responsekit.conformance.client import POOL_LIMITS, HttpClient, Reply, StreamCapture
-from responsekit.conformance.registry import Failed
+from responsekit.conformance.registry import Failed, Skipped
 from responsekit.conformance.wsclient import WsConnection
 
 __all__ = [
@@ -57,6 +67,8 @@ class Config:
     prompt_long: str = DEFAULT_PROMPT_LONG
     prompt_tool: str = DEFAULT_PROMPT_TOOL
     oversize_bytes: int = 20 * 1024 * 1024
+    isolation_headers: bool = False  # the server declares x-agent-user-isolation-key support
+    client_validation: str = "strict"  # or "default": what the openai client accepts (schemas.py)
 
     def request_headers(self) -> dict[str, str]:
         headers = dict(self.headers)
@@ -72,6 +84,7 @@ class Context:
             config.base_url, headers=config.request_headers(), timeout=config.timeout
         )
         self._memo: dict[str, Any] = {}
+        self._notes: dict[str, Any] = {}
         self._openai: Any = None
 
     def close(self) -> None:
@@ -96,8 +109,30 @@ class Context:
         """Whether ``memo(name, ...)`` has run."""
         return name in self._memo
 
+    def note(self, key: str, value: Any) -> None:
+        """Evidence for the running check whatever its verdict (the first note of a key is kept)."""
+        self._notes.setdefault(key, value)
+
+    def take_notes(self) -> dict[str, Any]:
+        """The running check's notes, cleared for the next check (the runner calls it)."""
+        notes, self._notes = self._notes, {}
+        return notes
+
+    @contextmanager
+    def precondition(self, covered_by: str) -> Iterator[None]:
+        """An exchange the check only starts from: if it cannot be made, that is ``covered_by``'s
+        finding, so the check SKIPs naming it instead of failing for another check's rule."""
+        try:
+            yield
+        except Failed as exc:
+            raise Skipped(f"precondition: {exc.message} (see {covered_by})") from None
+        except httpx.HTTPError as exc:
+            raise Skipped(
+                f"precondition: the exchange failed: {type(exc).__name__}: {exc} (see {covered_by})"
+            ) from None
+
     def openai(self) -> Any:
-        """The `openai` client, strict: it rejects any answer its models do not accept."""
+        """The `openai` client, validating answers as ``--client-validation`` says (strict by default)."""
         if self._openai is None:
             import openai
 
@@ -107,7 +142,7 @@ class Context:
                 default_headers=self.config.headers or None,
                 timeout=self.config.timeout,
                 max_retries=0,
-                _strict_response_validation=True,
+                _strict_response_validation=self.config.client_validation == "strict",
                 http_client=openai.DefaultHttpxClient(limits=POOL_LIMITS),
             )
         return self._openai
@@ -164,7 +199,9 @@ class Context:
         seen: list[str] = []
         while True:
             reply = self.get(response_id)
-            data = self.expect_response_json(reply, f"GET /responses/{response_id}")
+            data = self.read_response(
+                reply, f"GET /responses/{response_id}", judged_by="retrieve.body", needs=("status",)
+            )
             status = data.get("status")
             if not seen or seen[-1] != status:
                 seen.append(str(status))
@@ -189,6 +226,18 @@ class Context:
     def bg_json(self) -> Reply:
         return self.memo("bg_json", lambda: self.create(self.body(background=True)))
 
+    def hello_response(self) -> dict[str, Any]:
+        """The default-mode "hello" Response, read leniently; SKIP when there is none (create.default)."""
+        with self.precondition("create.default"):
+            return self.read_response(self.hello_json(), "POST /responses", judged_by="create.default")
+
+    def background_response(self) -> dict[str, Any]:
+        """The background Response, read leniently; SKIP when there is none (create.background)."""
+        with self.precondition("create.background"):
+            return self.read_response(
+                self.bg_json(), "POST /responses background=true", judged_by="create.background"
+            )
+
     def bg_stream(self) -> StreamCapture:
         return self.memo("bg_stream", lambda: self.create_stream(self.body(stream=True, background=True)))
 
@@ -208,16 +257,43 @@ class Context:
             cap = get()
             if cap.status == 200 and cap.is_sse:
                 out.append((what, cap))
-        if not out:
+        if not out:  # create.stream judges that answer; the framing and ordering rules cannot be
             cap = self.hello_stream()
-            raise Failed(
-                f"no stream to judge: stream=true answered {cap.status} {cap.content_type!r}", **cap.summary()
+            raise Skipped(
+                f"precondition: no stream to judge: stream=true answered {cap.status} "
+                f"{cap.content_type!r} (see create.stream)"
             )
         return out
 
     # -- assertions -------------------------------------------------------------------------------
+    def read_response(
+        self, reply: Reply, what: str, *, judged_by: str, needs: tuple[str, ...] = ("id", "status")
+    ) -> dict[str, Any]:
+        """A 200 JSON Response read for the fields ``needs`` only (else Failed).
+
+        Whether the whole Response validates is ``judged_by``'s rule, not the caller's: a problem is
+        noted in the evidence (``schema_note``) and the check goes on.
+        """
+        if reply.status != 200:
+            raise Failed(f"{what} answered {reply.status}, expected 200", **reply.summary())
+        data = reply.json
+        if not isinstance(data, dict):
+            raise Failed(
+                f"{what} answered content-type {reply.content_type!r} without a JSON object",
+                **reply.summary(),
+            )
+        missing = [key for key in needs if data.get(key) in (None, "")]
+        if missing:
+            raise Failed(f"{what}: the Response has no {', '.join(missing)}", **reply.summary())
+        problem = schemas.response_errors(data)
+        if problem:
+            self.note(
+                "schema_note", f"{what}: the Response does not validate (judged by {judged_by}): {problem}"
+            )
+        return data
+
     def expect_response_json(self, reply: Reply, what: str) -> dict[str, Any]:
-        """A 200 JSON answer holding a Response both model sets accept; else Failed."""
+        """A 200 JSON answer holding a Response both model sets accept; else Failed (schema checks)."""
         if reply.status != 200:
             raise Failed(f"{what} answered {reply.status}, expected 200", **reply.summary())
         if reply.content_type != "application/json":

@@ -101,8 +101,12 @@ def render(report: dict[str, Any]) -> str:
     )
     meta = "".join(
         f"<tr><td>{k}</td><td><code>{_e(str(report.get(k)))}</code></td></tr>"
-        for k in ("base_url", "profile", "model", "started_at", "duration_s", "version")
+        for k in ("base_url", "profile", "client_validation", "model", "started_at", "duration_s", "version")
     )
+    server = report.get("server") if isinstance(report.get("server"), dict) else {}
+    named = " ".join(str(server[k]) for k in ("name", "version") if server.get(k))
+    if named:  # the implementation, as declared with --server-name / --server-version
+        meta = f"<tr><td>server</td><td><code>{_e(named)}</code></td></tr>{meta}"
     details = "\n".join(_details(r) for r in results if r["verdict"] in ("FAIL", "WARN"))
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Responses conformance report</title>"

@@ -42,6 +42,15 @@ __all__ = ["Violation", "validate", "TERMINAL_TYPES", "RULES", "timeline", "firs
 RULES = ("sequence", "lifecycle", "bracketing", "deltas", "terminal", "output", "ids")
 
 
+#: The done events whose final text a closing part must match, by the kind of part.
+_CONTENT_FINALS = (
+    ("response.output_text.done", "text"),
+    ("response.refusal.done", "refusal"),
+    ("response.reasoning_text.done", "text"),
+)
+_SUMMARY_FINALS = (("response.reasoning_summary_text.done", "text"),)
+
+
 @dataclass
 class _Item:
     id: Any
@@ -256,12 +265,9 @@ class _Validator:
             return
         parts[sub] = True
         part = ev.get("part") if isinstance(ev.get("part"), Mapping) else {}
-        for done_type, fld in (
-            ("response.output_text.done", "text"),
-            ("response.refusal.done", "refusal"),
-            ("response.reasoning_text.done", "text"),
-            ("response.reasoning_summary_text.done", "text"),
-        ):
+        # A summary part and a content part may share an index (a reasoning item has both kinds):
+        # each is compared only with the done events of its own kind.
+        for done_type, fld in _SUMMARY_FINALS if summary else _CONTENT_FINALS:
             final = item.finals.get((done_type, sub))
             if final is not None and fld in part and part[fld] != final:
                 self.add(

@@ -40,6 +40,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--responses-prompt-tool", default=None, help="a prompt that makes the server call the tool"
     )
+    group.addoption(
+        "--responses-client-validation",
+        default="strict",
+        choices=("strict", "default"),
+        help="what fails a body: what the strict openai client rejects, or what it rejects as users run it",
+    )
+    group.addoption(
+        "--responses-isolation-headers",
+        action="store_true",
+        help="the server supports the hosted-agent isolation headers (judge isolation.responses)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +80,8 @@ def responses_conformance(request: pytest.FixtureRequest) -> Iterator[Any]:
         headers=headers,
         profile=opt("responses_profile"),
         timeout=opt("responses_timeout"),
+        client_validation=opt("responses_client_validation"),
+        isolation_headers=opt("responses_isolation_headers"),
     )
     for field in ("prompt", "prompt_long", "prompt_tool"):
         if opt(f"responses_{field}"):

@@ -15,15 +15,24 @@ def _cell(text: str) -> str:
 
 
 def table() -> str:
-    """The markdown table of every check: id, level, what it verifies, the protocol fact."""
-    from responsekit.conformance.checks import all_checks
+    """The markdown table of every check: id, level per profile, what it verifies, what it rests on.
 
-    lines = ["| Check | Level | Verifies | Rests on |", "|---|---|---|---|"]
+    The levels and the source come from the check's rule (``rules.RULES``); "-" marks a profile the
+    rule does not apply under.
+    """
+    from responsekit.conformance.checks import all_checks
+    from responsekit.conformance.rules import PROFILES, SOURCE_NAMES
+
+    lines = [
+        "| Check | " + " | ".join(f"`{p}`" for p in PROFILES) + " | Verifies | Rests on |",
+        "|---|" + "---|" * len(PROFILES) + "---|---|",
+    ]
     for chk in all_checks():
-        title = chk.title
-        if chk.profiles != ("openai", "open-responses"):
-            title += f" (profile: {', '.join(chk.profiles)})"
-        lines.append(f"| `{chk.id}` | {chk.level} | {_cell(title)} | {_cell(chk.fact)} |")
+        levels = " | ".join(chk.level_under(p) or "-" for p in PROFILES)
+        rests_on = chk.fact
+        if chk.rule is not None:
+            rests_on += f" ({SOURCE_NAMES[chk.rule.source]}: {chk.rule.section})"
+        lines.append(f"| `{chk.id}` | {levels} | {_cell(chk.title)} | {_cell(rests_on)} |")
     return "\n".join(lines) + "\n"
 
 

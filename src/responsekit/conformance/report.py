@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from responsekit.conformance.registry import FAIL, MUST, PASS, SHOULD, SKIP, WARN, Check, Result
+from responsekit.conformance.schemas import DEFAULT_CLIENT_VALIDATION, STRICT
 
 __all__ = [
     "Console",
@@ -20,6 +21,7 @@ __all__ = [
     "write_junit",
     "capability_verdict",
     "capability_lines",
+    "validation_line",
 ]
 
 VERDICTS = (PASS, FAIL, WARN, SKIP)
@@ -47,6 +49,18 @@ def summarize(results: Sequence[Result]) -> dict[str, Any]:
 def _value(value: Any, limit: int = 300) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def validation_line(client_validation: str) -> str:
+    """What ``--client-validation`` held the bodies to, in words."""
+    if client_validation == STRICT:
+        return (
+            "strict (bodies the openai models reject fail; only the spec models' rejections are deviations)"
+        )
+    return (
+        f"{client_validation} (what the openai client accepts as users run it: only non-JSON fails; "
+        "model rejections are deviations)"
+    )
 
 
 def capability_verdict(found: Any) -> str:
@@ -125,8 +139,11 @@ class Console:
         results: Sequence[Result],
         elapsed: float | None = None,
         capabilities: dict[str, dict[str, Any]] | None = None,
+        client_validation: str | None = None,
     ) -> None:
         self._clear()
+        if client_validation:
+            self.out.write(f"\nClient validation: {validation_line(client_validation)}\n")
         if capabilities:
             self.out.write("\nOptional capabilities (checks of one not found are skipped):\n")
             self.out.write("\n".join(capability_lines(capabilities)) + "\n")
@@ -155,18 +172,26 @@ def to_json(
     started_at: float,
     duration_s: float,
     capabilities: dict[str, dict[str, Any]] | None = None,
+    server_name: str | None = None,
+    server_version: str | None = None,
+    client_validation: str = DEFAULT_CLIENT_VALIDATION,
 ) -> dict[str, Any]:
     """The --report-json document. Secrets (api key, header values) are never written.
 
     ``capabilities`` (``{name: {"found", "detail"}}``) says which optional parts the server offers.
+    ``server`` names the implementation under test (as the user declared it), so that reports of
+    several servers can be told apart side by side (``responsekit conformance compare``).
+    ``client_validation`` is the ``--client-validation`` the bodies were judged under.
     """
     from responsekit.conformance import __version__
 
     return {
         "suite": "responsekit-conformance",
         "version": __version__,
+        "server": {"name": server_name, "version": server_version},
         "base_url": base_url,
         "profile": profile,
+        "client_validation": client_validation,
         "model": model,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_at)),
         "duration_s": round(duration_s, 3),
@@ -190,6 +215,7 @@ def write_junit(
     *,
     name: str = "responsekit-conformance",
     capabilities: dict[str, dict[str, Any]] | None = None,
+    client_validation: str | None = None,
 ) -> None:
     s = summarize(results)
     suite = ET.Element(
@@ -201,9 +227,11 @@ def write_junit(
         skipped=str(s["total"][SKIP]),
         time=f"{sum(r.duration_s for r in results):.3f}",
     )
-    if capabilities:
+    if capabilities or client_validation:
         props = ET.SubElement(suite, "properties")
-        for cap, info in capabilities.items():
+        if client_validation:
+            ET.SubElement(props, "property", name="client_validation", value=client_validation)
+        for cap, info in (capabilities or {}).items():
             ET.SubElement(
                 props, "property", name=f"capability.{cap}", value=capability_verdict(info.get("found"))
             )

@@ -6,13 +6,33 @@ hosted-agent extensions); "openai" is the `openai` package's models, the indepen
 Unions are resolved by their ``type`` first and each payload is validated against the members of
 that type only, so a problem reads "output[0] (message): content: Field required" rather than a
 hundred errors from every member of the union. A type the spec defines but the openai package
-does not (a protocol extension, e.g. ``structured_outputs``) is judged by the spec models alone;
-a type neither defines is a problem.
+does not (a protocol extension, e.g. ``structured_outputs``) is judged by the spec models alone.
+
+What fails and what is only noted depends on the client validation of the run
+(``--client-validation``), the question being "would the `openai` client accept this body?":
+
+- ``strict``: the client built with ``_strict_response_validation=True``, which validates every
+  answer with its models. A rejection by the openai models is a problem (the caller fails).
+- ``default``: the client as users run it. It builds its models with ``construct``, which validates
+  nothing: only an answer that is not JSON breaks it; missing fields, wrong types and unknown union
+  members are kept as they came. A rejection by the openai models is then only a deviation.
+
+In both, a body only the spec models reject (the openai models accept it) is a deviation, not a
+problem: the ``models.deviations`` check reports the deviations of the whole run as a WARN naming
+the fields. A type neither model set defines is a problem under ``strict`` and a deviation under
+``default``; an extension type the spec models reject is a problem under both (no other judge).
+
+The validation is set, and deviations collected, per check by ``observing`` (the runner wraps
+every check in it); outside it the validation is ``strict`` and deviations are dropped.
 """
 
 from __future__ import annotations
 
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -28,7 +48,88 @@ __all__ = [
     "RESOURCES",
     "extension_types",
     "ENVELOPE_KEYS",
+    "STRICT",
+    "DEFAULT",
+    "CLIENT_VALIDATIONS",
+    "DEFAULT_CLIENT_VALIDATION",
+    "Deviation",
+    "Observation",
+    "observing",
+    "client_validation",
 ]
+
+STRICT, DEFAULT = "strict", "default"
+CLIENT_VALIDATIONS = (STRICT, DEFAULT)
+#: The suite's default: the protocol owner's published models are the contract a server keeps, and
+#: a field a lenient client lets through still breaks the user code that reads it.
+DEFAULT_CLIENT_VALIDATION = STRICT
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A body (or part of one) a model set rejects while the run's verdicts let it pass."""
+
+    where: str  # "output[0] (message)", "event (response.created)", "response", ...
+    models: str  # "spec", "openai", or "spec and openai" (a type neither defines)
+    fields: tuple[str, ...]  # the offending fields, dotted paths inside ``where``
+    detail: str  # the validator's short explanation
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.models} models: {self.detail}"  # the detail names the fields
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "where": self.where,
+            "models": self.models,
+            "fields": list(self.fields),
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class Observation:
+    """What one check's validations saw: how many bodies were judged and their deviations."""
+
+    client_validation: str = STRICT
+    judged: int = 0
+    deviations: list[Deviation] = field(default_factory=list)
+
+
+_observation: ContextVar[Observation | None] = ContextVar("conformance_schema_observation", default=None)
+
+
+@contextmanager
+def observing(client_validation: str = DEFAULT_CLIENT_VALIDATION) -> Iterator[Observation]:
+    """Validate under ``client_validation`` inside the block; the Observation collects what was seen."""
+    if client_validation not in CLIENT_VALIDATIONS:
+        raise ValueError(
+            f"client validation is one of {', '.join(CLIENT_VALIDATIONS)}, not {client_validation!r}"
+        )
+    observation = Observation(client_validation)
+    token = _observation.set(observation)
+    try:
+        yield observation
+    finally:
+        _observation.reset(token)
+
+
+def client_validation() -> str:
+    """The validation in force: that of the enclosing ``observing`` block, else strict."""
+    observation = _observation.get()
+    return observation.client_validation if observation is not None else STRICT
+
+
+def _judged() -> None:
+    observation = _observation.get()
+    if observation is not None:
+        observation.judged += 1
+
+
+def _deviate(deviation: Deviation) -> None:
+    observation = _observation.get()
+    if observation is not None and deviation not in observation.deviations:
+        observation.deviations.append(deviation)
+
 
 ENVELOPE_KEYS = ("message", "type", "param", "code")
 
@@ -76,17 +177,25 @@ def _tables() -> dict[str, Any]:
     }
 
 
+def _loc(err: Any) -> str:
+    return ".".join(str(x) for x in err.get("loc", ()))
+
+
 def _short(exc: ValidationError, limit: int = 3) -> str:
     parts = []
     for err in exc.errors()[:limit]:
-        loc = ".".join(str(x) for x in err.get("loc", ()))
+        loc = _loc(err)
         parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
     more = exc.error_count() - limit
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
-def _against(candidates: list[type[BaseModel]], payload: Any) -> str | None:
-    """None when one of the candidate models accepts the payload, else the fewest-error explanation."""
+def _fields(exc: ValidationError) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(loc for err in exc.errors() if (loc := _loc(err))))
+
+
+def _against(candidates: list[type[BaseModel]], payload: Any) -> ValidationError | None:
+    """None when one of the candidate models accepts the payload, else the fewest-error rejection."""
     best: ValidationError | None = None
     for model in candidates:
         try:
@@ -95,7 +204,34 @@ def _against(candidates: list[type[BaseModel]], payload: Any) -> str | None:
         except ValidationError as exc:
             if best is None or exc.error_count() < best.error_count():
                 best = exc
-    return _short(best) if best is not None else None
+    return best
+
+
+def _judge(
+    where: str, spec: ValidationError | None, oracle: ValidationError | None, *, spec_alone: bool = False
+) -> str | None:
+    """The problem the run's client validation fails on, or None; what it lets pass is a deviation.
+
+    ``spec``/``oracle`` are the rejections by each model set (None: accepted, or not judged);
+    ``spec_alone`` says the spec models are the only judge (an extension type the openai package
+    does not define), so their rejection is a problem whatever the client validation.
+    """
+    strict = client_validation() == STRICT
+    failing: list[tuple[str, ValidationError]] = []
+    lenient: list[tuple[str, ValidationError]] = []
+    if oracle is not None:
+        (failing if strict else lenient).append(("openai", oracle))
+    if spec is not None:
+        # An extension type has no other judge; beside a failing openai rejection it adds detail.
+        (failing if spec_alone or failing else lenient).append(("spec", spec))
+    for name, exc in lenient:
+        _deviate(Deviation(where, name, _fields(exc), _short(exc)))
+    if not failing:
+        return None
+    order = {"spec": 0, "openai": 1}
+    return " | ".join(
+        f"{name} models: {_short(exc)}" for name, exc in sorted(failing, key=lambda f: order[f[0]])
+    )
 
 
 def _typed(kind: str, payload: Any, what: str) -> str | None:
@@ -105,14 +241,15 @@ def _typed(kind: str, payload: Any, what: str) -> str | None:
     spec, oracle = _tables()[kind]
     kind_type = payload.get("type")
     if kind_type not in spec and kind_type not in oracle:
-        return f"{what} has type {kind_type!r}, which neither the spec nor the openai models define"
-    problems = []
-    for name, table in (("spec", spec), ("openai", oracle)):
-        if kind_type in table:  # absent from one set: an extension the other set defines
-            problem = _against(table[kind_type], payload)
-            if problem:
-                problems.append(f"{name} models: {problem}")
-    return f"{what} ({kind_type}): " + " | ".join(problems) if problems else None
+        problem = f"{what} has type {kind_type!r}, which neither the spec nor the openai models define"
+        if client_validation() == STRICT:
+            return problem
+        _deviate(Deviation(what, "spec and openai", ("type",), problem))
+        return None
+    spec_exc = _against(spec[kind_type], payload) if kind_type in spec else None
+    oracle_exc = _against(oracle[kind_type], payload) if kind_type in oracle else None
+    problem = _judge(f"{what} ({kind_type})", spec_exc, oracle_exc, spec_alone=kind_type not in oracle)
+    return f"{what} ({kind_type}): {problem}" if problem else None
 
 
 def extension_types(response: Any) -> list[str]:
@@ -125,6 +262,11 @@ def extension_types(response: Any) -> list[str]:
 
 def response_errors(payload: Any) -> str | None:
     """Problems of a `Response` object, or None."""
+    _judged()
+    return _response(payload)
+
+
+def _response(payload: Any) -> str | None:
     if not isinstance(payload, dict):
         return f"not a JSON object: {type(payload).__name__}"
     output = payload.get("output")
@@ -135,16 +277,12 @@ def response_errors(payload: Any) -> str | None:
                 return problem
         payload = {**payload, "output": []}  # the items are judged; now the rest of the object
     spec, oracle = _tables()["response"]
-    problems = [
-        f"{name} models: {p}"
-        for name, models in (("spec", spec), ("openai", oracle))
-        if (p := _against(models, payload))
-    ]
-    return " | ".join(problems) or None
+    return _judge("response", _against(spec, payload), _against(oracle, payload))
 
 
 def event_errors(payload: Any) -> str | None:
     """Problems of one stream event payload, or None."""
+    _judged()
     if not isinstance(payload, dict) or not payload:
         return "the data is not a JSON object"
     # Judge what the event carries first: its problems explain the event's.
@@ -153,14 +291,14 @@ def event_errors(payload: Any) -> str | None:
         if problem:
             return problem
     if isinstance(payload.get("response"), dict):
-        problem = response_errors(payload["response"])
+        problem = _response(payload["response"])
         if problem:
             return f"response: {problem}"
     item = payload.get("item")
     if isinstance(item, dict) and item.get("type") not in _tables()["output"][1]:
         # An extension item the openai event models cannot hold: judge the event by the spec alone.
-        problem = _against(_tables()["events"][0].get(payload.get("type"), []), payload)
-        return f"spec models: {problem}" if problem else None
+        rejection = _against(_tables()["events"][0].get(payload.get("type"), []), payload)
+        return _judge(f"event ({payload.get('type')})", rejection, None, spec_alone=True)
     shown = payload
     if isinstance(payload.get("response"), dict):
         shown = {**payload, "response": {**payload["response"], "output": []}}
@@ -169,6 +307,7 @@ def event_errors(payload: Any) -> str | None:
 
 def item_list_errors(payload: Any) -> str | None:
     """Problems of an input-items list ``{object: list, data, first_id, last_id, has_more}``, or None."""
+    _judged()
     if not isinstance(payload, dict):
         return "not a JSON object"
     data = payload.get("data")
@@ -242,6 +381,7 @@ def resource_errors(kind: str, payload: Any) -> str | None:
     The object must validate against both model sets; its list of items (a compaction's output, an
     item list's data) is judged item by item first, by item type, like a Response's output.
     """
+    _judged()
     if not isinstance(payload, dict):
         return f"not a JSON object: {type(payload).__name__}"
     items = RESOURCES[kind][2]
@@ -254,9 +394,4 @@ def resource_errors(kind: str, payload: Any) -> str | None:
                     return problem
             payload = {**payload, key: []}  # the items are judged; now the rest of the object
     spec, oracle = _resource_models(kind)
-    problems = [
-        f"{name} models: {p}"
-        for name, candidates in (("spec", spec), ("openai", oracle))
-        if candidates and (p := _against(candidates, payload))
-    ]
-    return " | ".join(problems) or None
+    return _judge(kind, _against(spec, payload) if spec else None, _against(oracle, payload))

@@ -24,6 +24,11 @@ MODULES = (
     "compaction",
     "input_tokens",
     "conversations",
+    "request_fields",
+    "content",
+    "streaming",
+    "isolation",
+    "models",  # judges what every other check's bodies showed: keep it last
 )
 
 for _name in MODULES:

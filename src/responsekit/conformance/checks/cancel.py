@@ -21,14 +21,17 @@ class _Cancelled:
 
 
 def _cancel_in_flight(ctx: Context) -> _Cancelled:
-    """Start a long background stream, cancel it once output is flowing, read the stream to its end."""
+    """Start a long background stream, cancel it once output is flowing, read the stream to its end.
+
+    Until the cancel is sent everything is a precondition (a background stream to cancel, judged by
+    create.stream_background); what follows is the cancel's outcome.
+    """
     body = ctx.body(ctx.config.prompt_long, stream=True, background=True)
     with ctx.http.open_stream("POST", "/responses", json_body=body) as live:
         cap = live.capture
-        if cap.status != 200 or not cap.is_sse:
-            raise Failed(
-                f"POST /responses stream=true background=true answered {cap.status}", **cap.summary()
-            )
+        with ctx.precondition("create.stream_background"):
+            if cap.status != 200 or not cap.is_sse:
+                raise Failed(f"POST /responses stream=true background=true answered {cap.status}")
         for frame in live:
             if frame.data == "[DONE]":
                 break
@@ -36,18 +39,24 @@ def _cancel_in_flight(ctx: Context) -> _Cancelled:
             if "output_index" in ev or ev.get("type") in ordering.TERMINAL_TYPES:
                 break
         events = cap.events
-        if not events or not isinstance(events[0].get("response"), dict):
-            raise Failed("the stream has no response.created to take the id from", **cap.summary())
+        with ctx.precondition("create.stream_background"):
+            if not events or not isinstance(events[0].get("response"), dict):
+                raise Failed("the stream has no response.created to take the id from")
         rid = events[0]["response"]["id"]
-        before = ctx.expect_response_json(ctx.get(rid), f"GET /responses/{rid}").get("status")
+        seen = ctx.get(rid).json  # only to tell "already finished" apart; retrieve.* judge GET
+        before = seen.get("status") if isinstance(seen, dict) else None
         reply = ctx.cancel(rid)
         live.read_all()
     final = ctx.poll_terminal(rid)
     return _Cancelled(rid, before, reply, cap, final)
 
 
-def _cancelled(ctx: Context) -> _Cancelled:
-    return ctx.memo("cancelled", lambda: _cancel_in_flight(ctx))
+def _cancelled(ctx: Context, *, judged_here: bool = False) -> _Cancelled:
+    """The shared cancel; unless ``judged_here`` (cancel.background), its failure is a precondition."""
+    if judged_here:
+        return ctx.memo("cancelled", lambda: _cancel_in_flight(ctx))
+    with ctx.precondition("cancel.background"):
+        return ctx.memo("cancelled", lambda: _cancel_in_flight(ctx))
 
 
 @check(
@@ -58,7 +67,7 @@ def _cancelled(ctx: Context) -> _Cancelled:
     "Response, and the response ends with status cancelled.",
 )
 def background(ctx: Context) -> None:
-    c = _cancelled(ctx)
+    c = _cancelled(ctx, judged_here=True)
     if c.status_before in TERMINAL_STATUSES:
         raise Skipped(
             f"the response was already {c.status_before} before the cancel; "
@@ -72,7 +81,9 @@ def background(ctx: Context) -> None:
             status_before=c.status_before,
             **c.reply.summary(),
         )
-    ctx.expect_response_json(c.reply, f"POST /responses/{c.response_id}/cancel")
+    ctx.read_response(
+        c.reply, f"POST /responses/{c.response_id}/cancel", judged_by="cancel.body", needs=("status",)
+    )
     if c.final.get("status") != "cancelled":
         raise Failed(
             f"the cancel was ignored: cancel answered 200 (status {c.reply.json.get('status')!r}) "
@@ -81,6 +92,21 @@ def background(ctx: Context) -> None:
             seen=c.final.get("status"),
             cancel_reply=c.reply.json,
         )
+
+
+@check(
+    "cancel.body",
+    "A successful cancel answers a Response the openai client accepts",
+    level=MUST,
+    fact="POST /responses/{id}/cancel answers 200 application/json with the Response object.",
+)
+def body(ctx: Context) -> None:
+    c = _cancelled(ctx)
+    if c.reply.status != 200:
+        raise Skipped(
+            f"precondition: the cancel answered {c.reply.status}, not a Response (see cancel.background)"
+        )
+    ctx.expect_response_json(c.reply, f"POST /responses/{c.response_id}/cancel")
 
 
 @check(
@@ -93,7 +119,9 @@ def background(ctx: Context) -> None:
 def stream_end(ctx: Context) -> None:
     c = _cancelled(ctx)
     if c.final.get("status") != "cancelled":
-        raise Skipped(f"the response ended {c.final.get('status')!r}, not cancelled (see cancel.background)")
+        raise Skipped(
+            f"precondition: the response ended {c.final.get('status')!r}, not cancelled (see cancel.background)"
+        )
     events = c.stream.events
     ctx.judge_events(events, {"sequence", "terminal"}, "the cancelled response's stream")
     last = events[-1].get("response") or {}
@@ -113,22 +141,40 @@ def stream_end(ctx: Context) -> None:
 def idempotent(ctx: Context) -> None:
     c = _cancelled(ctx)
     if c.final.get("status") != "cancelled":
-        raise Skipped(f"no cancelled response to cancel again (it ended {c.final.get('status')!r})")
-    data = ctx.expect_response_json(
-        ctx.cancel(c.response_id), f"POST /responses/{c.response_id}/cancel (again)"
+        raise Skipped(
+            f"precondition: no cancelled response to cancel again: it ended {c.final.get('status')!r} "
+            "(see cancel.background)"
+        )
+    data = ctx.read_response(
+        ctx.cancel(c.response_id),
+        f"POST /responses/{c.response_id}/cancel (again)",
+        judged_by="cancel.body",
+        needs=("status",),
     )
     if data.get("status") != "cancelled":
         raise Failed(f"the second cancel returned status {data.get('status')!r}, expected cancelled")
 
 
 @check(
+    "cancel.foreground_4xx",
+    "Cancelling a response not created in background is refused with a 4xx and the error envelope",
+    level=MUST,
+    fact="Only background responses can be cancelled; the others are refused as bad input (400 is "
+    "judged by cancel.foreground_400).",
+)
+def foreground_refused(ctx: Context) -> None:
+    data = ctx.hello_response()
+    ctx.expect_error(ctx.cancel(data["id"]), f"POST /responses/{data['id']}/cancel")
+
+
+@check(
     "cancel.foreground_400",
     "Cancelling a response not created in background is 400 with the error envelope",
-    level=MUST,
+    level=SHOULD,  # the MUST part, a 4xx with the envelope, is cancel.foreground_4xx
     fact="Only background responses can be cancelled; others are rejected with 400.",
 )
 def foreground(ctx: Context) -> None:
-    data = ctx.expect_response_json(ctx.hello_json(), "POST /responses")
+    data = ctx.hello_response()
     ctx.expect_error(ctx.cancel(data["id"]), f"POST /responses/{data['id']}/cancel", (400,))
 
 

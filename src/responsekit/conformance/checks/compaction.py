@@ -91,7 +91,7 @@ def new_chain(ctx: Context) -> None:
         raise Failed(f"the compaction's output is {output!r}, expected a non-empty list", **reply.summary())
     items = [*output, {"type": "message", "role": "user", "content": "And again."}]
     what = "POST /responses with the compacted output as input"
-    data = ctx.expect_response_json(ctx.create(ctx.body(items)), what)
+    data = ctx.read_response(ctx.create(ctx.body(items)), what, judged_by="create.default")
     if data.get("status") in ("failed", "cancelled"):
         raise Failed(f"{what}: the response ended {data.get('status')!r}", error=data.get("error"))
     if data.get("previous_response_id") is not None:

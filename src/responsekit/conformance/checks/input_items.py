@@ -12,15 +12,19 @@ from responsekit.conformance.registry import MUST, SHOULD, Failed, check
 WORDS = ("one", "two", "three", "four", "five")
 
 
-def _response_id(ctx: Context) -> str:
+def _stored_id(ctx: Context) -> str:
     """A stored response whose input is five messages (so limit=2 makes three pages)."""
+    items = [{"type": "message", "role": "user", "content": word} for word in WORDS]
+    reply = ctx.memo("items_response", lambda: ctx.create(ctx.body(items)))
+    return ctx.read_response(reply, "POST /responses with five input messages", judged_by="create.default")[
+        "id"
+    ]
 
-    def make() -> str:
-        items = [{"type": "message", "role": "user", "content": word} for word in WORDS]
-        reply = ctx.create(ctx.body(items))
-        return ctx.expect_response_json(reply, "POST /responses with five input messages")["id"]
 
-    return ctx.memo("items_response", make)
+def _response_id(ctx: Context) -> str:
+    """The same, for the checks after input_items.shape (which fails when it cannot be made)."""
+    with ctx.precondition("input_items.shape"):
+        return _stored_id(ctx)
 
 
 def _page(ctx: Context, rid: str, **params: Any) -> dict[str, Any]:
@@ -61,7 +65,7 @@ def _all_asc(ctx: Context, rid: str) -> list[Any]:
     "once, with an id.",
 )
 def shape(ctx: Context) -> None:
-    rid = _response_id(ctx)
+    rid = _stored_id(ctx)
     page = _page(ctx, rid)
     problem = schemas.item_list_errors(page)
     if problem:

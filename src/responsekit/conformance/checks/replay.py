@@ -11,11 +11,16 @@ from responsekit.conformance.registry import MUST, SHOULD, Failed, Skipped, chec
 
 
 def _original(ctx: Context) -> tuple[str, StreamCapture]:
-    cap = ctx.bg_stream()
-    events = ctx.expect_stream(cap, "POST /responses stream=true background=true")
-    if not events or not isinstance(events[0].get("response"), dict):
-        raise Failed("the background stream has no response.created to take the id from", **cap.summary())
-    return events[0]["response"]["id"], cap
+    """The shared background stream, once its response is finished (what every replay repeats)."""
+    with ctx.precondition("create.stream_background"):
+        cap = ctx.bg_stream()
+        events = ctx.expect_stream(cap, "POST /responses stream=true background=true")
+        if not events or not isinstance(events[0].get("response"), dict):
+            raise Failed("the background stream has no response.created to take the id from")
+    rid = events[0]["response"]["id"]
+    with ctx.precondition("background.completes"):
+        ctx.poll_terminal(rid)
+    return rid, cap
 
 
 def _compare(original: list[Any], replayed: StreamCapture, what: str, first: int) -> None:
@@ -49,7 +54,6 @@ def _compare(original: list[Any], replayed: StreamCapture, what: str, first: int
 )
 def full(ctx: Context) -> None:
     rid, cap = _original(ctx)
-    ctx.poll_terminal(rid)
     replayed = ctx.replay(rid)
     ctx.expect_stream(replayed, f"GET /responses/{rid}?stream=true")
     _compare(cap.payload_frames, replayed, "replay", 0)
@@ -57,7 +61,6 @@ def full(ctx: Context) -> None:
 
 def _resume(ctx: Context, *, header: bool) -> None:
     rid, cap = _original(ctx)
-    ctx.poll_terminal(rid)
     frames, events = cap.payload_frames, cap.events
     cut = max(0, len(events) // 2 - 1)
     after = events[cut].get("sequence_number", cut)
@@ -103,11 +106,9 @@ def last_event_id(ctx: Context) -> None:
 def live_tail(ctx: Context) -> None:
     body = ctx.body(ctx.config.prompt_long, stream=True, background=True)
     with ctx.http.open_stream("POST", "/responses", json_body=body) as live:
-        if live.capture.status != 200 or not live.capture.is_sse:
-            raise Failed(
-                f"POST /responses stream=true background=true answered {live.capture.status}",
-                **live.capture.summary(),
-            )
+        with ctx.precondition("create.stream_background"):
+            if live.capture.status != 200 or not live.capture.is_sse:
+                raise Failed(f"POST /responses stream=true background=true answered {live.capture.status}")
         head = []
         for frame in live:  # read until the first item event, so the cursor sits inside the output
             if frame.data == "[DONE]":
@@ -117,10 +118,13 @@ def live_tail(ctx: Context) -> None:
             if "output_index" in ev or ev.get("type") in ordering.TERMINAL_TYPES:
                 break
         events = live.capture.events
-        if not events or not isinstance(events[0].get("response"), dict):
-            raise Failed("the stream has no response.created to take the id from", **live.capture.summary())
+        with ctx.precondition("create.stream_background"):
+            if not events or not isinstance(events[0].get("response"), dict):
+                raise Failed("the stream has no response.created to take the id from")
         rid = events[0]["response"]["id"]
-        status = ctx.expect_response_json(ctx.get(rid), f"GET /responses/{rid}").get("status")
+        status = ctx.read_response(
+            ctx.get(rid), f"GET /responses/{rid}", judged_by="retrieve.body", needs=("status",)
+        )["status"]
         if status in TERMINAL_STATUSES:
             raise Skipped(
                 f"the response was already {status} before the tail was opened; "

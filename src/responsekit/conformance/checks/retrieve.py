@@ -9,13 +9,24 @@ from responsekit.conformance.context import Context
 from responsekit.conformance.registry import MUST, Failed, check
 
 
-def _same(ctx: Context, expected: dict[str, Any], what: str) -> str | None:
+def _same(ctx: Context, expected: dict[str, Any], what: str) -> None:
     rid = expected["id"]
-    got = ctx.expect_response_json(ctx.get(rid), f"GET /responses/{rid}")
+    got = ctx.read_response(ctx.get(rid), f"GET /responses/{rid}", judged_by="retrieve.body", needs=("id",))
     diff = ordering.first_difference(expected, got)
     if diff is not None:
         raise Failed(f"GET /responses/{rid} differs from {what} at {diff}", expected=expected, seen=got)
-    extensions = schemas.extension_types(got)
+
+
+@check(
+    "retrieve.body",
+    "GET /responses/{id} answers a Response the openai client accepts",
+    level=MUST,
+    fact="GET /responses/{id} of a stored response answers 200 application/json with the Response object.",
+)
+def body(ctx: Context) -> str | None:
+    rid = ctx.hello_response()["id"]
+    data = ctx.expect_response_json(ctx.get(rid), f"GET /responses/{rid}")
+    extensions = schemas.extension_types(data)
     if extensions:  # the strict client rejects what it has no model for; the spec models judged it
         return f"openai client not used: extension item types {extensions}"
     try:  # the oracle: the strict openai client must accept the same answer
@@ -25,6 +36,7 @@ def _same(ctx: Context, expected: dict[str, Any], what: str) -> str | None:
         raise Failed(
             f"the openai client rejected GET /responses/{rid}: {type(exc).__name__}: {exc}{cause}"
         ) from None
+    return None
 
 
 @check(
@@ -33,9 +45,8 @@ def _same(ctx: Context, expected: dict[str, Any], what: str) -> str | None:
     level=MUST,
     fact="A stored response is retrievable by id and equals the Response the create returned.",
 )
-def after_create(ctx: Context) -> str | None:
-    data = ctx.expect_response_json(ctx.hello_json(), "POST /responses")
-    return _same(ctx, data, "the Response POST /responses returned")
+def after_create(ctx: Context) -> None:
+    _same(ctx, ctx.hello_response(), "the Response POST /responses returned")
 
 
 @check(
@@ -44,15 +55,14 @@ def after_create(ctx: Context) -> str | None:
     level=MUST,
     fact="The stored snapshot of a streamed response equals the response of its terminal event.",
 )
-def after_stream(ctx: Context) -> str | None:
-    events = ctx.expect_stream(ctx.hello_stream(), "POST /responses stream=true")
+def after_stream(ctx: Context) -> None:
+    with ctx.precondition("create.stream"):
+        events = ctx.expect_stream(ctx.hello_stream(), "POST /responses stream=true")
     terminal = [e for e in events if e.get("type") in ordering.TERMINAL_TYPES]
-    if not terminal or not isinstance(terminal[-1].get("response"), dict):
-        raise Failed(
-            "the stream has no terminal event carrying a response to compare with",
-            timeline=ordering.timeline(events, len(events) - 1),
-        )
-    return _same(ctx, terminal[-1]["response"], f"the stream's {terminal[-1]['type']} response")
+    with ctx.precondition("stream.terminal"):
+        if not terminal or not isinstance(terminal[-1].get("response"), dict):
+            raise Failed("the stream has no terminal event carrying a response to compare with")
+    _same(ctx, terminal[-1]["response"], f"the stream's {terminal[-1]['type']} response")
 
 
 @check(

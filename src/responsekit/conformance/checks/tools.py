@@ -71,17 +71,25 @@ def function_call_stream(ctx: Context) -> None:
     "the call_id, continuing from the response that made the call.",
 )
 def output_accepted(ctx: Context) -> None:
-    events, indexes = _calls(ctx)
-    terminal = events[-1].get("response") or {}
-    call = next(
-        e["item"]
-        for e in events
-        if e.get("type") == "response.output_item.done" and e.get("output_index") == indexes[0]
-    )
+    with ctx.precondition("tools.function_call_stream"):
+        events, indexes = _calls(ctx)
+        terminal = events[-1].get("response") or {}
+        done = [
+            e["item"]
+            for e in events
+            if e.get("type") == "response.output_item.done"
+            and e.get("output_index") == indexes[0]
+            and isinstance(e.get("item"), dict)
+        ]
+        if not done:
+            raise Failed(f"the function_call at output_index {indexes[0]} has no response.output_item.done")
+    call = done[0]
     item = {
         "type": "function_call_output",
         "call_id": call.get("call_id"),
         "output": json.dumps({"temp_c": 18}),
     }
     body = ctx.body([item], previous_response_id=terminal.get("id"), tools=[WEATHER_TOOL])
-    ctx.expect_response_json(ctx.create(body), "POST /responses with the function_call_output")
+    ctx.read_response(
+        ctx.create(body), "POST /responses with the function_call_output", judged_by="create.default"
+    )
