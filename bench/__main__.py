@@ -15,7 +15,7 @@ import time
 import traceback
 
 #: Run in this order by ``python -m bench``; each name is the module bench/bench_<name>.py.
-BENCHMARKS: list[str] = ["import", "emit", "http", "websocket", "redis", "workers", "memory"]
+BENCHMARKS: list[str] = ["import", "emit", "instructions", "http", "websocket", "redis", "workers", "memory"]
 
 
 def main(argv: list[str] | None = None) -> int:

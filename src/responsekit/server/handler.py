@@ -27,8 +27,24 @@ class HandlerReturnError(TypeError):
     """The handler returned something that is not a stream of events."""
 
 
+#: Per handler, whether it is a plain sync callable: the inspection costs microseconds per request,
+#: and a server calls the same few handlers again and again. Keyed by identity (a callable object
+#: need not be hashable); the handler is kept alive with its answer, so an id is never reused.
+_sync_callables: dict[int, tuple[Any, bool]] = {}
+
+
 def _is_sync_callable(handler: Any) -> bool:
     """A plain function (or callable object) whose call does the work: not async, not a generator."""
+    known = _sync_callables.get(id(handler))
+    if known is not None and known[0] is handler:
+        return known[1]
+    answer = _inspect_sync_callable(handler)
+    if len(_sync_callables) < 256:  # a server has a handful of handlers; never grows without bound
+        _sync_callables[id(handler)] = (handler, answer)
+    return answer
+
+
+def _inspect_sync_callable(handler: Any) -> bool:
     targets = [handler]
     if not inspect.isroutine(handler):
         targets.append(handler.__call__)  # a callable object: its __call__ says what it is
