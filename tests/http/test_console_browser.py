@@ -122,6 +122,8 @@ def test_console_follows_a_live_response(driver: Any) -> None:
         assert final["output"][0]["content"][0]["text"].startswith("before0")
         assert css(driver, "#problems")[0].is_displayed() is False
         assert not css(driver, ".problem")
+        # The list shows the end too, without waiting for its next poll.
+        wait_for(driver, lambda: css(driver, "#responses td.status-completed"), "the list's completed row")
         save_screenshot(driver, "console-completed")
 
         # An isolated response: listed with a hashed key, its content not shown.

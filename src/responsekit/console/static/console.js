@@ -206,6 +206,7 @@
     // The server's times of every event, now that it has them all (replayed backlogs arrive at once).
     await loadDetail(view).catch(() => {});
     render(view);
+    refreshList().catch(() => {}); // the list shows the end now, not at its next poll
   }
 
   async function readEvents(response, onEvent) {
