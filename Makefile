@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP) ## create .venv and install responsekit with its dev tools
 
 run: install ## set up, then serve the echo sample on the in-memory store (PORT=8088)
-	PORT=$(PORT) $(BIN)/python samples/getting_started/app.py
+	$(BIN)/responsekit serve samples/getting_started/app.py:app --port $(PORT)
 
 spec: install ## re-extract spec/openapi.json from UPSTREAM plus spec/overlay.yaml (and pin UPSTREAM)
 	$(BIN)/python -m codegen.extract --upstream $(UPSTREAM) --pin
