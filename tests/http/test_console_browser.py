@@ -25,6 +25,7 @@ from support.servers import serve_in_thread
 from responsekit.console.recorder import ConsoleRecorder
 from responsekit.console.routes import ConsoleRoutes
 from responsekit.server.observers import ResponseRun
+from responsekit.streaming.snapshot import new_response
 
 pytestmark = pytest.mark.slow
 
@@ -145,11 +146,11 @@ def test_console_follows_a_live_response(driver: Any) -> None:
 # -- a stream that breaks the rules -------------------------------------------------------------------
 FAKE_ID = "resp_fakebadstream0000000000000000000000000000000"
 MESSAGE = {"id": "msg_fake", "type": "message", "role": "assistant", "status": "in_progress", "content": []}
-PART = {"type": "output_text", "text": "", "annotations": []}
+PART = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
 
 
 def _response(status: str) -> dict[str, Any]:
-    return {"id": FAKE_ID, "object": "response", "status": status, "model": "fake", "output": []}
+    return {**new_response(FAKE_ID, {"model": "fake"}, created_at=0), "status": status}
 
 
 def _text_event(kind: str, seq: int, content_index: int, **fields: Any) -> dict[str, Any]:
@@ -159,6 +160,7 @@ def _text_event(kind: str, seq: int, content_index: int, **fields: Any) -> dict[
         "item_id": "msg_fake",
         "output_index": 0,
         "content_index": content_index,
+        "logprobs": [],
         **fields,
     }
 
@@ -175,7 +177,7 @@ BAD_STREAM = [
         "content_index": 0,
         "part": PART,
     },
-    _text_event("delta", 4, 0, delta="Hel"),
+    _text_event("delta", 4, 0, delta="Hel", item_id=None),  # invalid: item_id is a string
     _text_event("delta", 6, 0, delta="lo"),  # 5 is missing
     _text_event("delta", 7, 1, delta="stray"),  # content part 1 was never added
     _text_event("done", 8, 0, text="Hello"),
@@ -234,6 +236,9 @@ def test_console_highlights_ordering_problems(driver: Any) -> None:
             "#7 response.output_text.delta: outside its part: content 1 was never added",
             "#12 response.output_text.delta: after the terminal event response.completed",
         ]
+        invalid = [p for p in problems if p.startswith("#4 response.output_text.delta: invalid: item_id")]
+        assert invalid, problems  # the server's check against the protocol's event models
+        assert sum("invalid" in p for p in problems) == 1, problems
         for line in expected:
             assert line in problems, problems
         assert "output item 0 is already done" in "\n".join(problems)

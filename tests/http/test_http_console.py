@@ -148,6 +148,7 @@ def test_recent_list_shows_summaries_and_hashes_user_keys() -> None:
         types = [e["event"]["type"] for e in captured["events"]]
         assert types[0] == "response.created" and types[-1] == "response.completed"
         assert [e["event"]["sequence_number"] for e in captured["events"]] == list(range(len(types)))
+        assert captured["invalid"] == []  # the runtime's events match the protocol's event models
         assert captured["response"]["output"][0]["content"][0]["text"] == "Echo: gone"
         check_envelope(client.get("/_console/api/responses/resp_unknown"), 404, code="not_found")
 

@@ -15,7 +15,7 @@ import json
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,8 +94,29 @@ class ConsoleEntry:
             "events": [{"t": round(t, 6), "event": event} for t, event in self.events],
             "events_truncated": self.event_count > len(self.timings),
             "timings": [[seq, round(t, 6)] for seq, t in self.timings],
+            "invalid": invalid_events(event for _t, event in self.events),
             "response": self.response,
         }
+
+
+def invalid_events(events: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+    """[sequence_number, what is wrong] of each event the protocol's event models reject (checked
+    when the page asks, not as events pass: the runtime's own events are valid by construction)."""
+    from pydantic import ValidationError
+
+    from responsekit.models import ResponseStreamEvent
+
+    found: list[list[Any]] = []
+    for event in events:
+        try:
+            ResponseStreamEvent.model_validate(event)
+        except ValidationError as exc:
+            errors = exc.errors()
+            first = errors[0]
+            where = ".".join(str(part) for part in first["loc"][1:]) or "the event"  # [0]: the union arm
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            found.append([event.get("sequence_number"), f"{where}: {first['msg']}{more}"])
+    return found
 
 
 class ConsoleRecorder(ResponseObserver):

@@ -156,6 +156,7 @@
     if (selected !== view) return;
     view.entry = detail;
     view.timings = new Map(detail.timings.map(([seq, t]) => [seq, t]));
+    view.invalid = new Map((detail.invalid || []).map(([seq, message]) => [seq, message]));
     for (const record of view.records) {
       const t = view.timings.get(record.event.sequence_number);
       if (t !== undefined) record.t = t;
@@ -270,8 +271,9 @@
   // -- checking the stream --------------------------------------------------------------------------
   // Groups the events by output item and content part, runs of deltas together, and flags what breaks
   // the ordering rules: sequence gaps, events after the terminal one, item events outside their
-  // item, deltas outside their part.
-  function analyze(records) {
+  // item, deltas outside their part; and the events the server found invalid against the protocol's
+  // event models (`invalid`: sequence_number -> message, from the console API).
+  function analyze(records, invalid) {
     const problems = [];
     const blocks = [];
     const items = new Map();
@@ -289,6 +291,7 @@
         problems.push({ seq, type, message });
       };
 
+      if (invalid && invalid.has(seq)) flag(`invalid: ${invalid.get(seq)}`);
       if (typeof seq !== "number") flag("no sequence_number");
       else {
         if (expectedSeq !== null && seq !== expectedSeq) {
@@ -386,7 +389,7 @@
     live.className = `badge ${view.live ? "ok" : ""}`;
 
     const gaps = gapsOf(view.records);
-    const analysis = analyze(view.records);
+    const analysis = analyze(view.records, view.invalid);
     const timeline = $("timeline");
     if (view.entry && view.entry.isolated) {
       timeline.replaceChildren(el("p", "muted", "Isolated response: its events are not shown."));
