@@ -16,7 +16,7 @@ from typing import Any
 
 from support.servers import serve_in_thread
 
-PROMPT_LONG = "slow 150"
+PROMPT_LONG = "slow 60"  # 0.6 s in flight: time enough to cancel or tail it, little to wait out
 PROMPT_TOOL = "weather in Paris"
 SLOW_STEP_S = 0.01  # pace of the slow stream: a model producing ~100 tokens/s
 
