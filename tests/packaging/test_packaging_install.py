@@ -11,8 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
-from support.servers import serve_in_thread
+from support.servers import serve_in_thread, spawn_server
 
 pytestmark = pytest.mark.slow
 
@@ -73,6 +74,14 @@ def test_a_plain_install_with_the_conformance_extra_runs_the_suite(tmp_path: Pat
     assert where.returncode == 0 and Path(where.stdout.strip()).is_relative_to(venv), where
 
     cli = venv / "bin" / "responsekit"
+    # The installed package carries the console's page: `responsekit serve --console` serves it.
+    sample = ROOT / "samples" / "getting_started" / "app.py"
+    with spawn_server([cli, "serve", f"{sample}:app", "--console"], env=clean_env()) as served:
+        page = httpx.get(served.url + "/_console", timeout=10)
+        script = httpx.get(served.url + "/_console/static/console.js", timeout=10)
+    assert page.status_code == 200 and "console.js" in page.text, page.text[:300]
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+
     with serve_in_thread(echo_app()) as server:
         suite = run([cli, "conformance", "--base-url", server.url, "--no-color"], cwd=tmp_path, timeout=120)
         assert "ModuleNotFoundError" not in suite.stdout + suite.stderr
