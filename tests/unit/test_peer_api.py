@@ -86,7 +86,9 @@ def test_internal_metadata_never_reaches_the_wire_and_travels_with_checkpoints()
 
 
 class _SpyRecords:
-    """A record store that is not the memory one (so checkpoints persist), recording saves."""
+    """A record store that says it is durable (so checkpoints persist), recording saves."""
+
+    durable = True
 
     def __init__(self, inner):
         self._inner = inner

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 from responsekit._logs import about
 from responsekit.server.context import ResponseExitForRecovery
 from responsekit.server.handler import open_handler
-from responsekit.store.memory import MemoryRecordStore
 from responsekit.store.protocols import LogEntry, StoreUnavailable
 from responsekit.streaming.checkpoint import Checkpoint
 from responsekit.streaming.errors import StreamOrderError
@@ -441,7 +440,7 @@ class ResponseRun:
         (nothing is sent to readers); a no-op on the memory store and after the terminal event."""
         if self._stream is not None and marker.stream is not self._stream:
             raise HandlerProtocolError("the handler yielded a checkpoint of another stream")
-        durable = self._records is not None and not isinstance(self._records, MemoryRecordStore)
+        durable = self._records is not None and self._records.durable
         if durable and self._stream is not None and not self._interrupted and not self._stream.is_terminal:
             self._delivering = True
             try:

@@ -80,6 +80,8 @@ class _ByteBound:
 class MemoryRecordStore:
     """Records in an insertion-ordered dict; the oldest expire first (retention is one constant)."""
 
+    durable = False
+
     def __init__(self, retention_seconds: float, max_records: int, bound: _ByteBound | None = None) -> None:
         self._retention = retention_seconds
         self._max = max_records

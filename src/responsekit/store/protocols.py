@@ -118,6 +118,9 @@ class LogEntry:
 
 @runtime_checkable
 class RecordStore(Protocol):
+    #: Whether the records outlive the process: checkpoints are stored only where they do.
+    durable: bool
+
     async def create(self, record: ResponseRecord) -> None: ...
 
     async def get(self, response_id: str) -> ResponseRecord | None: ...

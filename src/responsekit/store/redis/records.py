@@ -79,6 +79,8 @@ class RedisRecordStore:
     needs; ``claim_recovery`` makes this process the writer of its log (``claimed(response_id,
     next_sequence_number)`` starts the local copy there)."""
 
+    durable = True
+
     def __init__(
         self,
         io: Batcher,

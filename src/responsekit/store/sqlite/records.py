@@ -232,6 +232,8 @@ def _history_items(record: ResponseRecord) -> list[dict[str, Any]]:
 class SqliteRecordStore:
     """Records in the ``responses`` table; those running here also in memory (see the module)."""
 
+    durable = True
+
     def __init__(
         self,
         writer: Writer,
