@@ -13,7 +13,16 @@ from typing import Any
 
 from responsekit.conformance.sse import SSEFrame
 
-__all__ = ["Reply", "StreamCapture"]
+__all__ = ["Reply", "StreamCapture", "frame_payload"]
+
+
+def frame_payload(data: str) -> dict[str, Any]:
+    """An SSE frame's data as an event payload: the JSON object, or {} when it is not one."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass
@@ -77,14 +86,7 @@ class StreamCapture:
     @property
     def events(self) -> list[dict[str, Any]]:
         """The JSON payloads, in order (a payload that is not a JSON object becomes {})."""
-        out = []
-        for frame in self.payload_frames:
-            try:
-                value = json.loads(frame.data)
-            except ValueError:
-                value = None
-            out.append(value if isinstance(value, dict) else {})
-        return out
+        return [frame_payload(frame.data) for frame in self.payload_frames]
 
     def as_reply(self) -> Reply:
         return Reply(self.method, self.url, self.status, self.headers, self.body)

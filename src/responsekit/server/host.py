@@ -516,9 +516,7 @@ class ResponsesAgentServerHost(Starlette):
         response_id, run = new.response_id, new.run
         self._runs[response_id] = run
         if self.observers:
-            run.observation = self.observers.observe(
-                observed_run(new, received_at or time.time(), scope=scope)
-            )
+            run.observation = self.observers.observe(observed_run(new, received_at, scope=scope))
         if new.stored:  # a cancel requested through the store (e.g. on another replica) reaches this run
             self._cancel_subscriptions[response_id] = store.cancels.subscribe(
                 response_id, lambda: run.cancel("cancelled")
@@ -588,7 +586,7 @@ class ResponsesAgentServerHost(Starlette):
             )
         self._runs[response_id] = run
         if self.observers:
-            run.observation = self.observers.observe(observed_run(new, time.time()))
+            run.observation = self.observers.observe(observed_run(new, None))
         self._cancel_subscriptions[response_id] = store.cancels.subscribe(
             response_id, lambda: run.cancel("cancelled")
         )

@@ -6,7 +6,6 @@ its events and counts the comments in each, and two replay readers tail the same
 
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from responsekit.conformance import ordering
 from responsekit.conformance.client import StreamCapture
 from responsekit.conformance.context import Context
 from responsekit.conformance.registry import MUST, SHOULD, Failed, Skipped, check
+from responsekit.conformance.replies import frame_payload
 
 #: A stream silent for longer than this should have carried a keep-alive comment: responsekit and
 #: the hosted-agent server send one after 15 s of silence by default; 5 s more is the margin.
@@ -55,7 +55,7 @@ def _watch(ctx: Context) -> _Watched:
             now = time.monotonic()
             if frame.data == "[DONE]":
                 continue
-            event = _payload(frame.data)
+            event = frame_payload(frame.data)
             if watched is not None:
                 watched.gaps.append(_Gap(now - last_at, cap.comments - last_comments, last_seq))
             elif isinstance(event.get("response"), dict) and event["response"].get("id"):
@@ -67,14 +67,6 @@ def _watch(ctx: Context) -> _Watched:
             raise Failed("the stream has no event carrying the response id", **cap.summary())
         watched.readers = [f.exception() or f.result() for f in futures]
     return watched
-
-
-def _payload(data: str) -> dict[str, Any]:
-    try:
-        value = json.loads(data)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _watched(ctx: Context) -> _Watched:
