@@ -17,6 +17,7 @@ class FrameBuffer:
     __slots__ = ("frames", "closed", "waiter", "base")
 
     def __init__(self, base: int = 0) -> None:
+        #: Appended to while the log is written; a store may keep a complete log's as a tuple.
         self.frames: list[bytes] = []
         #: The sequence number of ``frames[0]`` (a copy that starts where a log continues: the
         #: frames before it are elsewhere, e.g. in a file).
@@ -43,6 +44,8 @@ class FrameBuffer:
             if position < len(frames):
                 # A bounded slice: a replay of a long log never copies the whole list per reader.
                 batch = frames[position : position + MAX_BATCH_FRAMES]
+                if type(batch) is tuple:  # a complete log's frames may be a tuple (MemoryEventLog)
+                    batch = list(batch)
                 position += len(batch)
                 yield batch
                 continue

@@ -6,6 +6,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from pydantic_core import from_json
+
 from responsekit.store.frames import FrameBuffer
 from responsekit.store.memory_conversations import MemoryConversationStore
 from responsekit.store.protocols import (
@@ -34,6 +36,56 @@ def _history_items(record: ResponseRecord) -> list[dict[str, Any]]:
 def _record_bytes(record: ResponseRecord) -> int:
     """A cheap estimate of what a record holds: its input items and snapshot, encoded as JSON."""
     return len(encode_json(record.input_items)) + len(encode_json(record.snapshot))
+
+
+#: A finished record as kept: ``(response_id, snapshot JSON, input items JSON, owner, chat_key,
+#: background, stream, previous_response_id, conversation_id, created_at)``. Atomic values only, so
+#: the garbage collector stops tracking the tuple after a collection or two: the store's finished
+#: records cost full collections nothing (a live record is ~15 tracked containers).
+_Frozen = tuple
+
+
+def _freeze(record: ResponseRecord) -> tuple[_Frozen, int]:
+    """A finished record's frozen form, and its estimate (``_record_bytes``, from the same encodings)."""
+    snapshot = encode_json(record.snapshot)
+    input_items = encode_json(record.input_items)
+    frozen = (
+        record.response_id,
+        snapshot,
+        input_items,
+        record.owner,
+        record.chat_key,
+        record.background,
+        record.stream,
+        record.previous_response_id,
+        record.conversation_id,
+        record.created_at,
+    )
+    return frozen, len(input_items) + len(snapshot)
+
+
+def _thaw(frozen: _Frozen) -> ResponseRecord:
+    """A fresh record from a frozen one (each read gets its own copy, as a store that serializes does)."""
+    (rid, snapshot, input_items, owner, chat_key, background, stream, previous, conversation, created_at) = (
+        frozen
+    )
+    return ResponseRecord(
+        response_id=rid,
+        snapshot=from_json(snapshot),  # encode_json's own decoder (twice as fast as json.loads)
+        input_items=from_json(input_items),
+        owner=owner,
+        chat_key=chat_key,
+        background=background,
+        stream=stream,
+        previous_response_id=previous,
+        conversation_id=conversation,
+        created_at=created_at,
+        finished=True,
+    )
+
+
+def _is_finished(held: ResponseRecord | _Frozen) -> bool:
+    return type(held) is tuple or held.finished
 
 
 class _ByteBound:
@@ -85,7 +137,9 @@ class MemoryRecordStore:
     def __init__(self, retention_seconds: float, max_records: int, bound: _ByteBound | None = None) -> None:
         self._retention = retention_seconds
         self._max = max_records
-        self._records: dict[str, tuple[float, ResponseRecord]] = {}
+        #: Each record with its expiry: a running record as the live object (the runner shares its
+        #: snapshot), a finished one frozen (``_freeze``), thawed on each read.
+        self._records: dict[str, tuple[float, ResponseRecord | _Frozen]] = {}
         self._bound = bound
         self._sizes: dict[str, int] = {}  # each record's estimate, while it counts against the bound
 
@@ -108,7 +162,7 @@ class MemoryRecordStore:
             over_size = len(records) >= self._max
             if expires_at > now and not over_size:
                 return
-            if not record.finished:
+            if not _is_finished(record):
                 del records[oldest_id]
                 records[oldest_id] = (now + self._retention if expires_at <= now else expires_at, record)
                 continue
@@ -126,7 +180,7 @@ class MemoryRecordStore:
     def _evict(self, response_id: str) -> None:
         """Drop a finished record to make room (the byte bound); a running one stays."""
         entry = self._records.get(response_id)
-        if entry is not None and entry[1].finished:
+        if entry is not None and _is_finished(entry[1]):
             self._drop(response_id)
 
     async def create(self, record: ResponseRecord) -> None:
@@ -134,10 +188,15 @@ class MemoryRecordStore:
         response_id = record.response_id
         if response_id in self._records:
             self._drop(response_id)  # a replaced record must not stay counted or listed twice
-        self._records[response_id] = (time.monotonic() + self._retention, record)
+        held: ResponseRecord | _Frozen = record
+        if record.finished and record.resumable is None:
+            held, size = _freeze(record)
+        elif self._bound is not None:
+            size = _record_bytes(record)
+        self._records[response_id] = (time.monotonic() + self._retention, held)
         bound = self._bound
         if bound is not None:
-            size = self._sizes[response_id] = _record_bytes(record)
+            self._sizes[response_id] = size
             bound.total += size
             if record.finished:
                 bound.finish(response_id)
@@ -148,33 +207,44 @@ class MemoryRecordStore:
         entry = self._records.get(response_id)
         if entry is None:
             return None
-        if entry[0] <= time.monotonic() and entry[1].finished:
+        held = entry[1]
+        if type(held) is tuple:
+            if entry[0] <= time.monotonic():
+                self._drop(response_id)
+                return None
+            return _thaw(held)
+        if entry[0] <= time.monotonic() and held.finished:
             self._drop(response_id)
             return None
-        return entry[1]
+        return held
 
     async def save_snapshot(self, response_id: str, snapshot: dict[str, Any]) -> None:
         entry = self._records.get(response_id)
-        if entry is not None and not entry[1].finished:
+        if entry is not None and not _is_finished(entry[1]):
             entry[1].snapshot = snapshot
 
     async def finish(self, response_id: str, snapshot: dict[str, Any]) -> bool:
         # No await between the check and the write: atomic within the event loop.
         entry = self._records.get(response_id)
-        if entry is None or entry[1].finished:
+        if entry is None or _is_finished(entry[1]):
             return False
         if snapshot.get("status") not in TERMINAL_STATUSES:
             raise ValueError(f"finish() needs a terminal snapshot, got status {snapshot.get('status')!r}")
-        entry[1].snapshot = snapshot
-        entry[1].finished = True
+        record = entry[1]
+        record.snapshot = snapshot  # whoever holds the live record sees it finished, as before
+        record.finished = True
+        held: ResponseRecord | _Frozen = record
+        if record.resumable is None:
+            held, size = _freeze(record)
+        elif self._bound is not None:
+            size = _record_bytes(record)
         # Retention counts from the end: a response that ran long stays retrievable after it ends.
         del self._records[response_id]
-        self._records[response_id] = (max(entry[0], time.monotonic() + self._retention), entry[1])
+        self._records[response_id] = (max(entry[0], time.monotonic() + self._retention), held)
         bound = self._bound
         if bound is not None:
             # No eviction here: the terminal event is appended next, and evicting before it would
             # end this response's live readers without it. The append enforces the bound.
-            size = _record_bytes(entry[1])
             bound.total += size - self._sizes.get(response_id, 0)
             self._sizes[response_id] = size
             bound.finish(response_id)
@@ -190,7 +260,7 @@ class MemoryRecordStore:
     ) -> None:
         """Kept like a snapshot (nothing here outlives the process, so nothing is ever recovered)."""
         entry = self._records.get(response_id)
-        if entry is not None and not entry[1].finished:
+        if entry is not None and not _is_finished(entry[1]):
             record = entry[1]
             record.snapshot = snapshot
             if record.resumable is not None:
@@ -218,10 +288,13 @@ class MemoryRecordStore:
             entry = self._records.get(previous)
             if entry is None:
                 break
-            items = _history_items(entry[1])
+            held = entry[1]
+            if type(held) is tuple:
+                held = _thaw(held)
+            items = _history_items(held)
             chunks.append(items)
             count += len(items)
-            previous = entry[1].previous_response_id
+            previous = held.previous_response_id
         items = [item for chunk in reversed(chunks) for item in chunk]
         return items[-limit:]
 
@@ -319,6 +392,8 @@ class MemoryEventLog:
     def _close(self, response_id: str, log: _Log) -> None:
         """Mark the log finished; its retention counts from now (it moves to the back)."""
         log.closed = True
+        # Complete: a tuple of bytes, which the garbage collector stops tracking (a list it never does).
+        log.frames = tuple(log.frames)
         log.expires_at = max(log.expires_at, time.monotonic() + self._retention)
         del self._logs[response_id]
         self._logs[response_id] = log
