@@ -33,6 +33,7 @@ from responsekit.streaming.checkpoint import Checkpoint
 from responsekit.streaming.errors import StreamOrderError
 from responsekit.streaming.events import StreamEvent, encode_json
 from responsekit.streaming.raw_events import RawEventStream, is_raw_event
+from responsekit.streaming.runtime_interface import offer_initial_snapshot
 from responsekit.streaming.stream import ResponseEventStream
 from responsekit.streaming.terminal import FAILURE_MESSAGES, TERMINAL_EVENT_TYPES, runtime_terminal_snapshot
 
@@ -213,6 +214,9 @@ class ResponseRun:
             # a short margin the run ends without it (whatever it yields later is dropped).
             self._abandon_timer = asyncio.get_running_loop().call_later(ABANDON_MARGIN_SECONDS, self._abandon)
 
+    def _handler_ended(self, _task: asyncio.Task) -> None:
+        self._abandon()
+
     def _abandon(self) -> None:
         waiter = self._abandoned
         if waiter is not None and not waiter.done():
@@ -236,17 +240,23 @@ class ResponseRun:
             if self.observation is not None:  # e.g. a tracing span current in the handler's task
                 consume = self.observation.around_handler(consume)
         handler_task = self._handler_task = loop.create_task(consume)
-        self._abandoned = loop.create_future()
+        # One future ends the wait: the handler's task finishing, or the run abandoning it.
+        ended = self._abandoned = loop.create_future()
+        handler_task.add_done_callback(self._handler_ended)
         failure: str | None = None
         try:
             try:
-                await asyncio.wait((handler_task, self._abandoned), return_when=asyncio.FIRST_COMPLETED)
+                await ended
             except asyncio.CancelledError:  # this run itself was cancelled (a hard stop): say so
                 if self._end_reason is None:
                     self._end_reason = "shutdown"
                 self._interrupt()
                 _uncancel()
-                await asyncio.wait((handler_task, self._abandoned), return_when=asyncio.FIRST_COMPLETED)
+                if ended.cancelled():  # awaiting it cancelled it: wait on a new one
+                    ended = self._abandoned = loop.create_future()
+                    if handler_task.done():
+                        ended.set_result(None)
+                await ended
             if handler_task.done():
                 failure = handler_task.result()
             else:
@@ -292,6 +302,8 @@ class ResponseRun:
     async def _consume(self) -> str | None:
         """Feed the handler's events through ``_accept``; returns the failure reason, if any."""
         events = None
+        if self.recovery is None:  # a recovered run's template holds the items it had: not a new stream's
+            offer_initial_snapshot(self.response_id, self.request, self._template)
         try:
             try:
                 events = await open_handler(

@@ -3,16 +3,53 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from responsekit.streaming.events import StreamEvent, encode_json
 from responsekit.streaming.output_item_builder import DONE
+from responsekit.streaming.snapshot import RESPONSE_DEFAULTS
 from responsekit.streaming.terminal import (
     CANCEL_REASONS,
     FAILURE_MESSAGES,
     runtime_terminal_snapshot,
     terminal_snapshot,
 )
+
+
+#: The response a runtime is handing to its handler: (response id, request, initial snapshot), set
+#: in the handler's task. A stream the handler makes for that response from that same request
+#: starts from a copy of the snapshot instead of building it from the request again.
+_initial_snapshot: ContextVar[tuple[str, Any, dict[str, Any]] | None] = ContextVar(
+    "responsekit_initial_snapshot", default=None
+)
+
+
+_OWN_CONTAINERS = tuple(key for key, value in RESPONSE_DEFAULTS.items() if isinstance(value, (dict, list)))
+
+
+def offer_initial_snapshot(response_id: str, request: Any, snapshot: dict[str, Any]) -> None:
+    """Called by the runtime in the handler's task, before the handler runs."""
+    _initial_snapshot.set((response_id, request, snapshot))
+
+
+def offered_snapshot(response_id: str | None, request: Any) -> dict[str, Any] | None:
+    """A copy of the offered snapshot for a stream of ``response_id`` made from ``request``, or None.
+
+    As :func:`new_response` does, it gets containers of its own for the fields whose defaults are
+    containers (the ones a handler fills in place, e.g. ``stream.response.metadata[k] = v``);
+    other echoed values are shared with the runtime's snapshot of the same response.
+    """
+    offer = _initial_snapshot.get()
+    if offer is None or offer[0] != response_id or offer[1] is not request:
+        return None
+    data = offer[2].copy()
+    for key in _OWN_CONTAINERS:
+        value = data[key]
+        if type(value) is dict or type(value) is list:
+            data[key] = value.copy()
+    data["output"] = []
+    return data
 
 
 class _RuntimeInterface:
