@@ -517,7 +517,9 @@ class ResponsesAgentServerHost(Starlette):
         self._runs[response_id] = run
         if self.observers:
             run.observation = self.observers.observe(observed_run(new, received_at, scope=scope))
-        if new.stored:  # a cancel requested through the store (e.g. on another replica) reaches this run
+        # A cancel (or delete) requested through the store, e.g. on another replica, reaches this run;
+        # not in default mode: its id is unknown until its answer, so nobody can ask.
+        if new.stored and (new.stream or new.background):
             self._cancel_subscriptions[response_id] = store.cancels.subscribe(
                 response_id, lambda: run.cancel("cancelled")
             )

@@ -46,7 +46,7 @@ from responsekit.streaming.folding import _SnapshotFolding
 from responsekit.streaming.item_factories import _ItemFactories
 from responsekit.streaming.item_generators import _aiter, _ItemGenerators  # noqa: F401  (re-exported)
 from responsekit.streaming.open_items import _OpenItems
-from responsekit.streaming.runtime_interface import _RuntimeInterface
+from responsekit.streaming.runtime_interface import _RuntimeInterface, offered_snapshot
 from responsekit.streaming.snapshot import ResponseSnapshot, new_response
 from responsekit.streaming.terminal import (  # noqa: F401  (re-exported)
     CANCEL_REASONS,
@@ -91,13 +91,20 @@ class ResponseEventStream(
             self._seed(response_id, response, model=model, agent_reference=agent_reference)
             return
         self.response_id = response_id or new_id("response")
-        if agent_reference is None and request is not None:
-            # dict first: an ABC isinstance check against a pydantic model is slow on this path
-            if isinstance(request, dict):
-                agent_reference = request.get("agent_reference")
-            else:
-                agent_reference = getattr(request, "agent_reference", None)
-        self._data = new_response(self.response_id, request, model=model, agent_reference=agent_reference)
+        data = None
+        if model is None and agent_reference is None and request is not None:
+            # The runtime's handler making the stream of the response it runs: the runtime has
+            # built this snapshot from this request already (see offer_initial_snapshot).
+            data = offered_snapshot(response_id, request)
+        if data is None:
+            if agent_reference is None and request is not None:
+                # dict first: an ABC isinstance check against a pydantic model is slow on this path
+                if isinstance(request, dict):
+                    agent_reference = request.get("agent_reference")
+                else:
+                    agent_reference = getattr(request, "agent_reference", None)
+            data = new_response(self.response_id, request, model=model, agent_reference=agent_reference)
+        self._data = data
         self._own_created_at = self._data["created_at"]  # see adopt()
         self.response = ResponseSnapshot(self._data)
         self._stream = self
