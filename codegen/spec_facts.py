@@ -20,6 +20,8 @@ UNION_TYPES = {
     "INPUT_CONTENT_TYPES": "InputContent",
     "OUTPUT_MESSAGE_CONTENT_TYPES": "OutputMessageContent",
 }
+#: Generated constant -> the object schema whose property names (with its ``allOf`` parts') it holds.
+PROPERTY_NAMES = {"CREATE_RESPONSE_FIELDS": "CreateResponse"}
 #: Generated constant -> (schema, property path) of a string enum.
 ENUMS = {
     "INCLUDE_VALUES": ("IncludeEnum", ()),
@@ -38,6 +40,7 @@ _DOCS = {
     "INPUT_ITEM_TYPES": "The `type` values of the ``InputItem`` union (what a request's input may hold).",
     "INPUT_CONTENT_TYPES": "The `type` values of the ``InputContent`` union.",
     "OUTPUT_MESSAGE_CONTENT_TYPES": "The `type` values of the ``OutputMessageContent`` union.",
+    "CREATE_RESPONSE_FIELDS": "The fields of ``CreateResponse`` (a create request's known fields).",
     "INCLUDE_VALUES": "The values of ``IncludeEnum`` (the `include` query and request field).",
     "ERROR_CODES": "The values of ``ResponseErrorCode`` (a failed response's ``error.code``).",
     "INCOMPLETE_REASONS": "The values of ``Response.incomplete_details.reason``.",
@@ -98,6 +101,18 @@ def union_type_values(spec: dict, schema_name: str) -> set[str]:
             found.update(v for v in _strings(type_schema))
         for key in ("anyOf", "oneOf", "allOf"):
             pending.extend(schema.get(key, []))
+    return found
+
+
+def property_names(spec: dict, schema_name: str) -> set[str]:
+    """The property names of an object schema, with those of its ``allOf`` parts (the fields of the
+    generated model, by wire name)."""
+    found: set[str] = set()
+    pending = [{"$ref": f"#/components/schemas/{schema_name}"}]
+    while pending:
+        _, schema = resolve(spec, pending.pop())
+        found.update(schema.get("properties", {}))
+        pending.extend(schema.get("allOf", []))
     return found
 
 
@@ -198,6 +213,8 @@ def constants(spec: dict) -> dict[str, Any]:
     out: dict[str, Any] = {"EVENT_TYPES": sorted(event_types(spec, strict=True))}
     for constant, union in UNION_TYPES.items():
         out[constant] = sorted(union_type_values(spec, union))
+    for constant, schema_name in PROPERTY_NAMES.items():
+        out[constant] = sorted(property_names(spec, schema_name))
     for constant, (schema, path) in ENUMS.items():
         out[constant] = sorted(set(enum_values(spec, schema, path)))
     for constant, (schema, path) in UNION_DEFAULTS.items():

@@ -5,8 +5,12 @@ stream/background modes, event ordering, cancellation, replay, compaction, input
 conversations, storage and errors. This module is the whole public API.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from responsekit import data_url
-from responsekit.models import CreateResponse, Response, ResponseObject
+
+if TYPE_CHECKING:  # loaded on first use: see __getattr__ below
+    from responsekit.models import CreateResponse, Response, ResponseObject
 from responsekit.server import (
     CompactionContext,
     InputTokensContext,
@@ -73,3 +77,22 @@ __all__ = [
     "TextResponse",
     "data_url",
 ]
+
+
+# The protocol models load on first use (PEP 562): they are some 280 pydantic classes, and the host
+# needs them only once it serves (it builds the request's model at startup).
+_MODELS = frozenset({"CreateResponse", "Response", "ResponseObject"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODELS:
+        from responsekit import models
+
+        value = getattr(models, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -71,6 +71,11 @@ def test_enum_constants_equal_the_models():
     assert constants.INCOMPLETE_REASONS == literal_strings(detail_model.model_fields["reason"].annotation)
 
 
+def test_field_constants_equal_the_models():
+    fields = models.CreateResponse.model_fields
+    assert constants.CREATE_RESPONSE_FIELDS == {field.alias or name for name, field in fields.items()}
+
+
 def test_every_constant_is_a_non_empty_frozenset_of_strings_or_a_defaults_table():
     for name in constants.__all__:
         value = getattr(constants, name)
@@ -87,6 +92,7 @@ def test_the_runtime_reads_the_generated_constants():
     assert queries.INCLUDE_VALUES is constants.INCLUDE_VALUES
     assert stream.ERROR_CODES is constants.ERROR_CODES
     assert stream.INCOMPLETE_REASONS is constants.INCOMPLETE_REASONS
+    assert validation.KNOWN_REQUEST_FIELDS is constants.CREATE_RESPONSE_FIELDS
     assert validation.INPUT_ITEM_TYPES == constants.INPUT_ITEM_TYPES | {"message"}
     assert validation.CONTENT_PART_TYPES == (
         constants.INPUT_CONTENT_TYPES | constants.OUTPUT_MESSAGE_CONTENT_TYPES | {"reasoning_text"}

@@ -18,6 +18,8 @@ The create span hook is called either way (it needs no OpenTelemetry).
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,15 @@ def opentelemetry_available() -> bool:
 
 def _providers_configured() -> bool:
     """Has the application set a global TracerProvider or MeterProvider (not the API's proxies)?"""
+    # Setting one imports the API's module first, and the API loads one named by the environment on
+    # first lookup; with neither, none is set, and the API need not be imported (startup time) to say so.
+    if not (
+        "opentelemetry.trace" in sys.modules
+        or "opentelemetry.metrics" in sys.modules
+        or "OTEL_PYTHON_TRACER_PROVIDER" in os.environ
+        or "OTEL_PYTHON_METER_PROVIDER" in os.environ
+    ):
+        return False
     from opentelemetry import metrics, trace
 
     tracing = type(trace.get_tracer_provider()).__name__ not in ("ProxyTracerProvider", "NoOpTracerProvider")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CREATE_RESPONSE_FIELDS",
     "ERROR_CODES",
     "EVENT_TYPES",
     "INCLUDE_VALUES",
@@ -139,6 +140,44 @@ OUTPUT_MESSAGE_CONTENT_TYPES: frozenset[str] = frozenset(
     {
         "output_text",
         "refusal",
+    }
+)
+
+#: The fields of ``CreateResponse`` (a create request's known fields).
+CREATE_RESPONSE_FIELDS: frozenset[str] = frozenset(
+    {
+        "agent_reference",
+        "background",
+        "context_management",
+        "conversation",
+        "include",
+        "input",
+        "instructions",
+        "max_output_tokens",
+        "max_tool_calls",
+        "metadata",
+        "model",
+        "moderation",
+        "parallel_tool_calls",
+        "previous_response_id",
+        "prompt",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning",
+        "safety_identifier",
+        "service_tier",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "text",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "truncation",
+        "user",
     }
 )
 

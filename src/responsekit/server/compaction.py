@@ -25,10 +25,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from anyio.to_thread import run_sync
-from pydantic import BaseModel
 
 from responsekit.ids import new_id
-from responsekit.models import _generated as models
 from responsekit.server.errors import ApiError, internal_error
 from responsekit.server.sealing import Sealer
 from responsekit.server.validation import parse_request
@@ -42,6 +40,7 @@ from responsekit.server.window import (
 from responsekit.streaming.usage import _complete_usage
 
 if TYPE_CHECKING:
+    from responsekit.models import _generated as models
     from responsekit.server.options import ResponsesServerOptions
     from responsekit.store.protocols import Store
 
@@ -108,6 +107,8 @@ def _result(result: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         items.append(item)
     if usage is None:
         return items, zero_usage()
+    from pydantic import BaseModel  # deferred: pydantic loads with the models, not with the package
+
     if isinstance(usage, BaseModel):
         usage = usage.model_dump(mode="json", exclude_unset=True)
     if not isinstance(usage, Mapping) or not all(
@@ -121,6 +122,8 @@ def _result(result: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 def parse_compact_request(
     body: bytes, *, reject_unknown_fields: bool
 ) -> models.CompactResponseMethodPublicBody:
+    from responsekit.models import _generated as models  # deferred: see responsekit/models
+
     request, _ = parse_request(
         body,
         models.CompactResponseMethodPublicBody,

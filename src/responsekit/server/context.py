@@ -9,13 +9,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pydantic import TypeAdapter, ValidationError
-
-from responsekit.models import _generated as models
 from responsekit.server.errors import ApiError, bad_request
 from responsekit.server.inputs import input_text
 
 if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from responsekit.models import _generated as models
     from responsekit.store.protocols import ResponseRecord
 
 #: Loads a response's history: the newest ``limit`` raw items, oldest first (see server/create.py).
@@ -38,6 +38,11 @@ logger = logging.getLogger("responsekit")
 @functools.cache
 def _adapter(name: str) -> TypeAdapter:
     """Built on first use: building the item unions' validators costs more than the rest of import."""
+    # Deferred, as are the models themselves (they load on first use: see responsekit/models).
+    from pydantic import TypeAdapter
+
+    from responsekit.models import _generated as models
+
     return TypeAdapter(getattr(models, name))
 
 
@@ -98,6 +103,8 @@ _NO_ISOLATION = IsolationContext()
 
 def _typed(adapters: tuple[TypeAdapter, ...], item: dict[str, Any]) -> Any:
     """The item as the first protocol model it validates as (a dict if none: e.g. an extension)."""
+    from pydantic import ValidationError  # loaded already: the adapters are pydantic's
+
     for adapter in adapters:
         try:
             return adapter.validate_python(item)

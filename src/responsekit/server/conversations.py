@@ -14,13 +14,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from responsekit.ids import new_id
-from responsekit.models import _generated as models
 from responsekit.server.context import IsolationContext
 from responsekit.server.errors import ApiError, bad_request
 from responsekit.server.inputs import normalize_items, readable_item
@@ -30,12 +28,14 @@ from responsekit.store.protocols import ConversationKey, ConversationRecord, Cur
 from responsekit.streaming.events import encode_json
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from responsekit.server.options import ResponsesServerOptions
     from responsekit.store.protocols import ConversationStore, Store
 
 # At most 20 items a request (POST /conversations and POST /conversations/{id}/items): the
 # schema's ``maxItems`` of ``ConversationInputItems``, enforced by the generated body models.
-_Body = TypeVar("_Body", bound=BaseModel)
+_Body = TypeVar("_Body", bound="BaseModel")
 
 
 def _json(data: Any) -> Response:
@@ -90,6 +90,8 @@ def conversation_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _kind(entry: Any) -> Any:
     """A validated input item's type (an item reference may leave its type out)."""
+    from responsekit.models import _generated as models  # deferred: see responsekit/models
+
     return "item_reference" if isinstance(entry, models.ItemReferenceParam) else getattr(entry, "type", None)
 
 
@@ -165,6 +167,8 @@ class ConversationEndpoints:
     # -- conversations --------------------------------------------------------------------------------
     async def create_conversation(self, request: Request) -> Response:
         conversations, key = await self._store(request)
+        from responsekit.models import _generated as models
+
         body = await self._body(request, models.CreateConversationBody, optional=True)
         record = ConversationRecord(key=key, created_at=int(time.time()), metadata=dict(body.metadata or {}))
         await conversations.create(record, _stored_items(body.items))
@@ -179,6 +183,8 @@ class ConversationEndpoints:
 
     async def update_conversation(self, request: Request) -> Response:
         conversations, key = await self._store(request)
+        from responsekit.models import _generated as models
+
         body = await self._body(request, models.UpdateConversationBody)
         record = await conversations.update_metadata(key, dict(body.metadata or {}))
         if record is None:
@@ -195,6 +201,8 @@ class ConversationEndpoints:
     async def add_items(self, request: Request) -> Response:
         check_include(request)
         conversations, key = await self._store(request)
+        from responsekit.models import _generated as models
+
         body = await self._body(request, models.CreateConversationItemsBody)
         if not body.items:  # the schema allows none; adding nothing is a mistake worth naming
             raise bad_request(

@@ -9,8 +9,6 @@ no-op.
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import logging
 
 logger = logging.getLogger("responsekit")
@@ -29,6 +27,8 @@ def _malloc_trim():
     global _trim, _looked_up
     if not _looked_up:
         _looked_up = True
+        import ctypes.util  # here, not at import: only a large stream's end needs it
+
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
             _trim = libc.malloc_trim

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,7 +26,6 @@ from starlette.routing import Route, WebSocketRoute
 from responsekit._logs import about, install_json_lines
 from responsekit._telemetry import install_telemetry
 from responsekit.ids import is_well_formed
-from responsekit.models.request import CreateResponse
 from responsekit.server.compaction import compact
 from responsekit.server.context import IsolationContext
 from responsekit.server.conversations import ConversationEndpoints
@@ -56,6 +55,9 @@ from responsekit.store.protocols import (
     StoreUnavailable,
 )
 from responsekit.streaming.events import encode_json
+
+if TYPE_CHECKING:
+    from responsekit.models.request import CreateResponse
 
 logger = logging.getLogger("responsekit")
 
@@ -298,8 +300,10 @@ class ResponsesAgentServerHost(Starlette):
             await self.shutdown()
 
     async def startup(self) -> None:
-        # The models build their validators on first use (a fast `import responsekit`); build the
-        # request's now, so the first request does not pay for it.
+        # The models load, and build their validators, on first use (a fast `import responsekit`):
+        # build the request's now, so the first request does not pay for it.
+        from responsekit.models.request import CreateResponse
+
         CreateResponse.model_rebuild()
         install_telemetry(self)  # OpenTelemetry, when on, and the create span hook (docs/observability.md)
         await self._ensure_store()

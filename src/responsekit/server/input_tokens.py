@@ -20,9 +20,6 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from responsekit.models import _generated as models
 from responsekit.server.compaction import call_hook
 from responsekit.server.errors import ApiError, bad_request, internal_error
 from responsekit.server.sealing import Sealer
@@ -35,6 +32,7 @@ from responsekit.server.window import (
 )
 
 if TYPE_CHECKING:
+    from responsekit.models import _generated as models
     from responsekit.server.options import ResponsesServerOptions
     from responsekit.store.protocols import Store
 
@@ -60,6 +58,8 @@ def _json(value: Any) -> str:
 
 
 def _plain(value: Any) -> Any:
+    from pydantic import BaseModel  # deferred: pydantic loads with the models (see responsekit/models)
+
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, list):
@@ -129,6 +129,8 @@ class InputTokensContext(WindowContext):
 
 
 def parse_input_tokens_request(body: bytes, *, reject_unknown_fields: bool) -> models.TokenCountsBody:
+    from responsekit.models import _generated as models  # deferred: see responsekit/models
+
     request, data = parse_request(body, models.TokenCountsBody, reject_unknown_fields=reject_unknown_fields)
     if data.get("previous_response_id") and data.get("conversation"):
         raise bad_request(

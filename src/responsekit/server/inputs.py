@@ -8,11 +8,13 @@ and ``ConversationItem`` unions strict clients check) requires; a stored item st
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from responsekit.ids import new_id
-from responsekit.models import _generated as models
 from responsekit.streaming.snapshot import dump_as_sent
+
+if TYPE_CHECKING:
+    from responsekit.models import _generated as models
 
 #: Item types whose read form requires a ``status`` that their input form may leave out (or null):
 #: a stored item without one is ``completed``.
@@ -82,6 +84,8 @@ def normalize_items(entries: list[Any]) -> list[dict[str, Any]]:
     schema defaults (see ``dump_as_sent``). A compaction trigger is not stored. An item reference
     is stored as one (typed ``item_reference``, also when given as a bare ``{"id": ...}``): the
     handler needs it, though it has no read form of its own (it stands for the item it names)."""
+    from responsekit.models import _generated as models  # deferred: see responsekit/models
+
     items = []
     for entry in entries:
         item = dump_as_sent(entry)

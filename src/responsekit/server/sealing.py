@@ -23,10 +23,8 @@ import os
 import zlib
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+# cryptography is imported where used: a server makes its Sealer at startup, so importing
+# responsekit does not load it.
 
 VERSION = 1
 _NONCE_BYTES = 12
@@ -53,6 +51,9 @@ class SealError(ValueError):
 
 def derive_key(secret: str) -> bytes:
     """The 256-bit AES key for a configured secret string (any length; use a long random one)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=_KDF_SALT, info=b"aes-256-gcm")
     return hkdf.derive(secret.encode("utf-8"))
 
@@ -69,6 +70,8 @@ class Sealer:
     def __init__(self, secret: str | None = None) -> None:
         #: True when no secret was configured: the key is random, so sealed values open only here.
         self.ephemeral = secret is None
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._aead = AESGCM(os.urandom(32) if secret is None else derive_key(secret))
 
     def seal(self, value: Any, scope: str | None) -> str:
@@ -96,6 +99,8 @@ class Sealer:
         if version != VERSION:
             raise SealError("version", f"the value has format version {version}; this server reads {VERSION}")
         nonce, sealed = raw[1:_HEADER_BYTES], raw[_HEADER_BYTES:]
+        from cryptography.exceptions import InvalidTag
+
         try:
             compressed = self._aead.decrypt(nonce, sealed, _associated_data(version, scope))
         except InvalidTag:

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
-from responsekit.models import _generated as models
 from responsekit.models import _generated_constants as constants
-from responsekit.models.request import CreateResponse
 from responsekit.server.errors import ApiError, bad_request
 
-_Model = TypeVar("_Model", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+    from responsekit.models.request import CreateResponse
+
+# The models, and pydantic, are imported where used: they load on first use, not with the package
+# (see responsekit/models).
+_Model = TypeVar("_Model", bound="BaseModel")
 
 #: Item and content-part types a request may hold (generated from the spec: models/_generated_constants.py).
 INPUT_ITEM_TYPES = constants.INPUT_ITEM_TYPES | {"message"}
@@ -140,6 +143,8 @@ def _check_numbers(data: dict[str, Any], known_fields: frozenset[str] | None = N
 
 def _check_ranges(request: BaseModel) -> None:
     """Integers in declared fields must fit 64 bits (the schema bounds few of them; clients need all)."""
+    from pydantic import BaseModel
+
     stack: list[tuple[Any, list[Any]]] = [(request, [])]
     while stack:
         node, path = stack.pop()
@@ -364,12 +369,14 @@ def _whole_floats_as_ints(error: ValidationError, data: dict[str, Any]) -> bool:
     return changed
 
 
-KNOWN_REQUEST_FIELDS = frozenset(
-    field.alias or name for name, field in models.CreateResponse.model_fields.items()
-)
+#: The create request's fields (generated from the spec; tests/unit/test_schema_constants.py checks
+#: they are the model's).
+KNOWN_REQUEST_FIELDS = constants.CREATE_RESPONSE_FIELDS
 
 
 def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) -> CreateResponse:
+    from responsekit.models.request import CreateResponse
+
     request, data = parse_request(body, CreateResponse, reject_unknown_fields=reject_unknown_fields)
     if data.get("previous_response_id") and data.get("conversation"):
         raise bad_request(
@@ -401,6 +408,10 @@ def parse_request(
     ``missing_required_parameter``. ``items_field`` is the field holding the request's input items
     (``items`` in the Conversations API), checked with :func:`check_input_items`.
     """
+    from pydantic import ValidationError
+
+    from responsekit.models.request import CreateResponse
+
     known_fields = (
         KNOWN_REQUEST_FIELDS
         if model is CreateResponse

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from responsekit.models import _generated as models
 from responsekit.models._generated_constants import EVENT_TYPES
 from responsekit.streaming.events import StreamEvent, _plain
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the models only annotate here (they load on first use: see responsekit/models)
+    from responsekit.models import _generated as models
     from responsekit.models._generated import ResponseUsage
 
 __all__ = [
@@ -47,7 +47,7 @@ __all__ = [
 #: 59 event types.
 
 # Silence "unused" for names only some methods use.
-_ = (Literal, Sequence, models)
+_ = (Literal, Sequence)
 
 
 class _ResponseEventStreamEvents:

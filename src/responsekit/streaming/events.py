@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
 from pydantic_core import to_json
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["StreamEvent", "encode_json", "sse_frame", "KEEP_ALIVE_FRAME"]
 
@@ -28,6 +30,11 @@ def _plain(value: Any) -> Any:
     Pydantic models (ours or the openai package's) are dumped with the fields that were set, so a
     model built with only the required fields serializes as exactly those fields.
     """
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    # Deferred: pydantic loads with the models (see responsekit/models), not with the package.
+    from pydantic import BaseModel
+
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, Mapping):

@@ -12,13 +12,11 @@ response failed with ``server_error``.
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-
-from responsekit.models import _generated as models
 from responsekit.models._generated_constants import ERROR_CODES, INCOMPLETE_REASONS
 from responsekit.streaming.errors import StreamOrderError
 from responsekit.streaming.events import StreamEvent, encode_json
@@ -28,6 +26,9 @@ from responsekit.streaming.terminal import (
     terminal_snapshot,
 )
 from responsekit.streaming.usage import _complete_usage
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["RawEventError", "RawEventStream", "as_raw_event", "is_raw_event"]
 
@@ -66,14 +67,15 @@ _PART_TEXT_DONE = {
 _PART_LIST = {"content_index": "content", "summary_index": "summary"}
 
 
+@functools.cache
 def _event_models() -> dict[str, type[BaseModel]]:
     """Each event type's generated model (validating against the one model the ``type`` names is
-    faster than trying the whole union, and its errors name the right fields)."""
+    faster than trying the whole union, and its errors name the right fields). Made on first use:
+    the models load then, not with the package (see responsekit/models)."""
+    from responsekit.models import _generated as models
+
     members = typing.get_args(models.ResponseStreamEvent.model_fields["root"].annotation)
     return {member.model_fields["type"].default: member for member in members}
-
-
-_EVENT_MODELS = _event_models()
 
 
 class RawEventError(StreamOrderError):
@@ -83,7 +85,8 @@ class RawEventError(StreamOrderError):
 def is_raw_event(value: Any) -> bool:
     """True for what a handler may yield instead of a builder's event: a dict, or a pydantic model
     (e.g. one of the ``openai`` package's event objects)."""
-    return isinstance(value, (Mapping, BaseModel)) or callable(getattr(value, "model_dump", None))
+    # A pydantic model has a model_dump (so pydantic need not be imported to recognise one).
+    return isinstance(value, Mapping) or callable(getattr(value, "model_dump", None))
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -97,6 +100,8 @@ def _drop_nulls(value: Any) -> Any:
 
 def as_raw_event(value: Any) -> dict[str, Any]:
     """A yielded raw event as a fresh plain dict (the handler's object is never mutated)."""
+    from pydantic import BaseModel  # deferred: pydantic loads with the models (see responsekit/models)
+
     if isinstance(value, BaseModel):
         data = value.model_dump(mode="json", by_alias=True, exclude_none=True)
     elif isinstance(value, Mapping):
@@ -261,7 +266,9 @@ class RawEventStream:
         return self._item_event(event_type, payload)
 
     def _validate(self, event_type: str, payload: dict[str, Any]) -> None:
-        model = _EVENT_MODELS.get(event_type)
+        from pydantic import ValidationError
+
+        model = _event_models().get(event_type)
         if model is None:
             raise self._refuse(event_type, "not an event type of the protocol")
         try:

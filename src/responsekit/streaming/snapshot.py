@@ -6,12 +6,14 @@ import copy
 import time
 import types
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, RootModel
-
-from responsekit.models import Response
 from responsekit.models._generated_constants import NAMESPACE_TOOL_DEFAULTS, TOOL_DEFAULTS
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from responsekit.models import Response
 
 # Every response field of the protocol is present (null where unset), as the protocol owner's API
 # does, so strict clients and strict profiles (Open Responses) accept the object. Leading keys are
@@ -33,9 +35,22 @@ _LEADING = (
 )
 # SDK-side conveniences the wire object does not carry.
 _NOT_ON_WIRE = {"output_text"}
-RESPONSE_FIELDS: tuple[str, ...] = tuple(
-    dict.fromkeys([*_LEADING, *(f for f in Response.model_fields if f not in _NOT_ON_WIRE)])
-)
+
+
+def _response_fields() -> tuple[str, ...]:
+    """Every field of the response object, in order (``RESPONSE_FIELDS``; read off the generated
+    model on first use, so that importing this module does not load the models)."""
+    from responsekit.models import Response
+
+    return tuple(dict.fromkeys([*_LEADING, *(f for f in Response.model_fields if f not in _NOT_ON_WIRE)]))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RESPONSE_FIELDS":  # PEP 562: made on first use (see _response_fields), then kept
+        globals()[name] = value = _response_fields()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The protocol's defaults for settings a request leaves out (what the response then reports).
 RESPONSE_DEFAULTS: dict[str, Any] = {
@@ -94,6 +109,8 @@ def request_as_dict(request: Any) -> dict[str, Any]:
     """The request's echoed settings (never its input, which may be large) as plain data."""
     if request is None:
         return {}
+    from pydantic import BaseModel  # deferred: pydantic loads with the models (see responsekit/models)
+
     if isinstance(request, BaseModel):
         out: dict[str, Any] = {}
         fields_set = request.model_fields_set
@@ -152,6 +169,8 @@ def _sole_value(annotation: Any) -> Any:
 
 def _may_hold_models(annotation: Any, seen: set[int] | None = None) -> bool:
     """Whether a value of ``annotation`` may be or contain a model (when unsure, it may)."""
+    from pydantic import BaseModel  # deferred: pydantic loads with the models (see responsekit/models)
+
     if isinstance(annotation, type):
         return issubclass(annotation, BaseModel)
     if annotation is Any or annotation is None or get_origin(annotation) is Literal:
@@ -172,6 +191,8 @@ def _may_hold_models(annotation: Any, seen: set[int] | None = None) -> bool:
 
 
 def _shape(cls: type[BaseModel]) -> tuple[bool, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    from pydantic import RootModel  # deferred: pydantic loads with the models (see responsekit/models)
+
     constants, nested = [], []
     for name, field in cls.model_fields.items():
         key = field.serialization_alias or field.alias or name
@@ -207,6 +228,8 @@ def _state_constants(node: Any, data: Any) -> None:
         return
     shape = _SHAPES.get(cls)
     if shape is None:
+        from pydantic import BaseModel  # deferred: pydantic loads with the models (see responsekit/models)
+
         if not isinstance(node, BaseModel):
             return
         shape = _shape(cls)
@@ -260,8 +283,9 @@ def _with_defaults(tool: Any, defaults: Mapping[str, Mapping[str, Any]]) -> Any:
 
 
 #: A fresh snapshot's fields in order with their defaults (copied per response: one dict copy
-#: instead of a loop over the fields), and the defaults that are containers (copied again each).
-_TEMPLATE: dict[str, Any] = {**dict.fromkeys(RESPONSE_FIELDS), **RESPONSE_DEFAULTS}
+#: instead of a loop over the fields; filled on first use, see _response_fields), and the defaults
+#: that are containers (copied again each).
+_TEMPLATE: dict[str, Any] = {}
 _MUTABLE_DEFAULTS = tuple((k, v) for k, v in RESPONSE_DEFAULTS.items() if isinstance(v, (list, dict)))
 
 
@@ -275,6 +299,8 @@ def new_response(
 ) -> dict[str, Any]:
     """A fresh snapshot for ``response_id``: every field present, request settings echoed."""
     req = request_as_dict(request)
+    if not _TEMPLATE:
+        _TEMPLATE.update({**dict.fromkeys(_response_fields()), **RESPONSE_DEFAULTS})
     snapshot: dict[str, Any] = _TEMPLATE.copy()  # every field, in order, with its default
     for key, value in _MUTABLE_DEFAULTS:  # a container of its own for each response
         snapshot[key] = list(value) if isinstance(value, list) else dict(value)
@@ -322,6 +348,8 @@ class ResponseSnapshot:
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._data:
             raise AttributeError(f"the response has no field {name!r} (fields: {', '.join(self._data)})")
+        from pydantic import BaseModel  # deferred: pydantic loads with the models (see responsekit/models)
+
         self._data[name] = dump_as_sent(value) if isinstance(value, BaseModel) else value
 
     def __getitem__(self, key: str) -> Any:
@@ -342,6 +370,8 @@ class ResponseSnapshot:
 
     def to_model(self) -> Response:
         """The snapshot as the generated, validated ``Response`` model."""
+        from responsekit.models import Response
+
         return Response.model_validate(self._data)
 
     def __repr__(self) -> str:

@@ -15,10 +15,7 @@ import typing  # noqa: F401  (re-exported: importable from here before the split
 from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sequence  # noqa: F401  (re-exported)
 from typing import Any
 
-from pydantic import ValidationError
-
 from responsekit.ids import new_id
-from responsekit.models import _generated as models
 from responsekit.models._generated_constants import ERROR_CODES, INCOMPLETE_REASONS
 from responsekit.streaming._generated_builders import _ResponseEventStreamEvents
 from responsekit.streaming.builders import (  # noqa: F401  (re-exported: importable from here before the split)
@@ -255,6 +252,11 @@ class ResponseEventStream(
             raise self._refuse(event_type, f"reason {reason!r} is not one of {sorted(INCOMPLETE_REASONS)}")
         if usage is not None:
             usage = _complete_usage(_plain(usage))
+            # Deferred: the models (and pydantic) load on first use (see responsekit/models).
+            from pydantic import ValidationError
+
+            from responsekit.models import _generated as models
+
             try:  # once per response: a malformed usage object would make clients reject the event
                 models.ResponseUsage.model_validate(usage)
             except ValidationError as exc:
