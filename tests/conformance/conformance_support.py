@@ -16,6 +16,8 @@ from typing import Any
 
 from support.servers import serve_in_thread
 
+from responsekit.server.websocket import SEND_TEXTS
+
 PROMPT_LONG = "slow 60"  # 0.6 s in flight: time enough to cancel or tail it, little to wait out
 PROMPT_TOOL = "weather in Paris"
 SLOW_STEP_S = 0.01  # pace of the slow stream: a model producing ~100 tokens/s
@@ -226,6 +228,10 @@ class FaultMiddleware:
         return scope, replay
 
     async def _websocket(self, rewriter, scope, receive, send):
+        # This middleware rewrites each websocket.send: the server's batch extension (SEND_TEXTS)
+        # would pass it by, so the app must not see it offered (as any rewriting middleware does).
+        extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != SEND_TEXTS}
+        scope = {**scope, "extensions": extensions}
         # What the client sends is read as it arrives (not when the app asks for it), so a rewriter
         # sees a message queued behind a running turn at once, as a server reading ahead would.
         inbox: asyncio.Queue = asyncio.Queue()

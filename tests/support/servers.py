@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from responsekit.server.websocket import WEBSOCKET_PROTOCOL
 from support.polling import poll
 
 
@@ -73,7 +74,7 @@ def serve_in_thread(app: Any, *, ready_timeout: float = 20.0, **config: Any) -> 
         "log_level": "warning",
         "lifespan": "on",
         "timeout_graceful_shutdown": 5,
-        "ws": "websockets-sansio",
+        "ws": WEBSOCKET_PROTOCOL,
         **config,
     }
     server = uvicorn.Server(uvicorn.Config(app, **options))

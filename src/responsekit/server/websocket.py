@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -51,8 +52,16 @@ HTTP_ONLY_FIELDS = ("stream", "stream_options", "background")
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
 CLOSE_INTERNAL_ERROR = 1011
+#: An ASGI extension WEBSOCKET_PROTOCOL offers in the scope: a message ``{"type": SEND_TEXTS,
+#: "texts": [payload, ...]}`` sends each payload (UTF-8 JSON) as a text message of its own, in order.
+SEND_TEXTS = "responsekit.websocket.send_texts"
+#: The uvicorn ``ws`` setting ``run_async`` uses (an import string, so a reloading server can pass it on).
+WEBSOCKET_PROTOCOL = "responsekit.server._websocket_protocol:WebSocketProtocol"
+#: Where the classes of uvicorn's WebSocket connections live (its own, and WEBSOCKET_PROTOCOL's).
+_WEBSOCKET_MODULES = ("uvicorn.protocols.websockets", "responsekit.server._websocket_protocol")
 _BOM = b"\xef\xbb\xbf"
 _DATA_PREFIX = len(b"\ndata: ")
+_BLANK_LINES = itertools.repeat(b"\n\n")  # for map(): a frame's end, as often as asked
 
 
 def error_message(error: ApiError) -> dict[str, Any]:
@@ -71,9 +80,9 @@ def connection_limit_reached(max_age: float) -> ApiError:
 def uvicorn_websocket_options(options: ResponsesServerOptions) -> dict[str, Any]:
     """uvicorn settings for the socket (``run_async`` uses them unless the caller gives its own)."""
     return {
-        # The sans-I/O implementation frames and writes a message with less work than the legacy
-        # one (measured by `python -m bench websocket`: about 1.4x the events per second).
-        "ws": "websockets-sansio",
+        # uvicorn's sans-I/O implementation (less work per message than the legacy one), with the
+        # writes of a loop's turn coalesced and text frames built directly (_websocket_protocol).
+        "ws": WEBSOCKET_PROTOCOL,
         "ws_max_size": options.max_request_body_bytes + WS_MAX_SIZE_MARGIN,
         "ws_ping_interval": options.websocket_ping_interval_seconds,
         # Events are small JSON messages sent as they come: compressing each costs more CPU than
@@ -112,7 +121,7 @@ def close_sockets_before_server_shutdown(server: Any, host: ResponsesAgentServer
 
 def _open_websockets(server: Any) -> bool:
     connections = getattr(getattr(server, "server_state", None), "connections", ())
-    return any(type(c).__module__.startswith("uvicorn.protocols.websockets") for c in list(connections))
+    return any(type(c).__module__.startswith(_WEBSOCKET_MODULES) for c in list(connections))
 
 
 class WebSocketEndpoint:
@@ -399,24 +408,23 @@ class WebSocketConnection:
         return window, new
 
     async def _deliver(self, new: NewResponse) -> None:
-        """Send the response's events from the start of its log, one text message each."""
+        """Send the response's events from the start of its log, one text message each (a batch
+        the log hands over in one ``SEND_TEXTS`` message where the server offers it)."""
         try:
             frames = await new.log.read(new.response_id, -1, None)
             send = self._send
+            batched = SEND_TEXTS in (self.scope.get("extensions") or {})
             partial = b""  # a frame a store hands over in pieces (a Redis page is bounded)
             async for batch in frames:
                 if self._gone:
                     return
-                for frame in batch:
-                    if partial or not frame.endswith(b"\n\n"):
-                        partial += frame
-                        # A frame's only blank line is its end: JSON holds no raw newline.
-                        if not partial.endswith(b"\n\n"):
-                            continue
-                        frame, partial = partial, b""
-                    # "event: <type>\ndata: <json>\n\n": the JSON starts after the first newline.
-                    start = frame.index(b"\n") + _DATA_PREFIX
-                    await send({"type": "websocket.send", "text": frame[start:-2].decode()})
+                texts, partial = _payloads(batch, partial)
+                if batched:
+                    if texts:
+                        await send({"type": SEND_TEXTS, "texts": texts})
+                    continue
+                for text in texts:
+                    await send({"type": "websocket.send", "text": text.decode()})
         except StoreUnavailable as exc:
             logger.warning(
                 "store failure while sending events on a WebSocket (%s)", exc, extra=about(new.response_id)
@@ -460,6 +468,29 @@ class WebSocketConnection:
             items = [*base, *record.input_items, *final.get("output", ())]
             items = items[-limit:] if limit else []
         self._latest = _Window(new.response_id, items)
+
+
+def _payloads(batch: list[bytes], partial: bytes) -> tuple[list[bytes], bytes]:
+    """The JSON text of each SSE frame of ``batch`` that ends in it, and the start of a frame it
+    hands over only in part (``partial``: the start of one the previous batch began)."""
+    if not partial:
+        try:
+            whole = all(map(bytes.endswith, batch, _BLANK_LINES))  # the usual batch: whole frames
+        except TypeError:  # not bytes
+            whole = False
+        if whole:
+            # "event: <type>\ndata: <json>\n\n": the JSON starts after the first newline.
+            return [frame[frame.index(b"\n") + _DATA_PREFIX : -2] for frame in batch], b""
+    texts = []
+    for frame in batch:
+        if partial or not frame.endswith(b"\n\n"):
+            partial += frame
+            # A frame's only blank line is its end: JSON holds no raw newline.
+            if not partial.endswith(b"\n\n"):
+                continue
+            frame, partial = partial, b""
+        texts.append(frame[frame.index(b"\n") + _DATA_PREFIX : -2])
+    return texts, partial
 
 
 def _too_large(limit: int) -> ApiError:
