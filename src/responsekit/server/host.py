@@ -26,6 +26,7 @@ from starlette.routing import Route, WebSocketRoute
 from responsekit._logs import about, install_json_lines
 from responsekit._telemetry import install_telemetry
 from responsekit.ids import is_well_formed
+from responsekit.server.collector import freeze_startup_objects, set_for_serving
 from responsekit.server.compaction import compact
 from responsekit.server.context import IsolationContext
 from responsekit.server.conversations import ConversationEndpoints
@@ -146,6 +147,8 @@ class ResponsesAgentServerHost(Starlette):
         self._sealer: Sealer | None = None
         self._runs: dict[str, ResponseRun] = {}
         self._cancel_subscriptions: dict[str, Callable[[], None]] = {}
+        #: Set by run_async: this process serves this host (the collector is set for serving).
+        self._serving_process = False
         self._tasks: set[asyncio.Task] = set()
         # Recoveries of resilient responses asked for by the store, not launched yet.
         self._recoveries: set[asyncio.Task] = set()
@@ -313,6 +316,8 @@ class ResponsesAgentServerHost(Starlette):
         self.sealer  # noqa: B018 - the compaction key, made once, before the first request
         # Start draining on SIGTERM/SIGINT itself (see server/draining.py).
         chain_exit_signals(self.begin_shutdown)
+        if self._serving_process:  # run_async's process: what startup made lives as long as it
+            freeze_startup_objects(self.options.gc_threshold)
 
     def begin_shutdown(self) -> None:
         """Stop taking requests (503) and give in-flight handlers the grace period, then cancel them."""
@@ -386,6 +391,9 @@ class ResponsesAgentServerHost(Starlette):
         config = uvicorn.Config(
             self, host=host, port=port, **{**uvicorn_websocket_options(self.options), **uvicorn_options}
         )
+        # This process serves this host: the collector is set for serving (server/collector.py).
+        self._serving_process = True
+        set_for_serving(self.options.gc_threshold)
         try:  # a store that cannot start (e.g. its file is locked or corrupt) ends the program, saying why
             await self._ensure_store()
         except (StoreStartupError, ValueError) as exc:
