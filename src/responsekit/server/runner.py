@@ -63,6 +63,9 @@ _LEFT_FOR_RECOVERY = frozenset({"shutdown", "recovery"})
 #: After an interrupt, how long the handler gets to unwind before the run ends without it.
 ABANDON_MARGIN_SECONDS = 0.5
 
+#: After this many events in a row, the run lets the event loop turn once (see _accept).
+YIELD_EVERY_EVENTS = 256
+
 
 def _uncancel() -> None:
     """Clear pending cancellation requests of the current task (the run goes on to end itself)."""
@@ -163,6 +166,7 @@ class ResponseRun:
         self._grace_timer: asyncio.TimerHandle | None = None
         self._interrupted = False
         self._delivering = False
+        self._unyielded = 0  # events delivered since the run last let the loop turn
         self._finalizing = False
         self._terminal_delivered = False
         self.done = asyncio.Event()
@@ -420,6 +424,13 @@ class ResponseRun:
             self._delivering = False
         if self._interrupted and not terminal:
             raise _StopRun
+        if not terminal:
+            self._unyielded += 1
+            if self._unyielded >= YIELD_EVERY_EVENTS:
+                # A handler emitting a burst without awaiting anything would hold the event loop
+                # until it ends: its readers (and every other request) get a turn now and then.
+                self._unyielded = 0
+                await asyncio.sleep(0)
         return terminal
 
     def _continue_log(self, item: StreamEvent) -> bool:
