@@ -12,11 +12,13 @@ import json
 import math
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic_core import ValidationError  # pydantic's own (pydantic_core loads with the package)
+
 from responsekit.models import _generated_constants as constants
 from responsekit.server.errors import ApiError, bad_request
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel
 
     from responsekit.models.request import CreateResponse
 
@@ -374,10 +376,22 @@ def _whole_floats_as_ints(error: ValidationError, data: dict[str, Any]) -> bool:
 KNOWN_REQUEST_FIELDS = constants.CREATE_RESPONSE_FIELDS
 
 
-def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) -> CreateResponse:
-    from responsekit.models.request import CreateResponse
+def _create_response_model() -> type[CreateResponse]:
+    """The create request's model, imported on first use and kept (an import statement costs about
+    a microsecond per request)."""
+    global _CREATE_RESPONSE
+    if _CREATE_RESPONSE is None:
+        from responsekit.models.request import CreateResponse
 
-    request, data = parse_request(body, CreateResponse, reject_unknown_fields=reject_unknown_fields)
+        _CREATE_RESPONSE = CreateResponse
+    return _CREATE_RESPONSE
+
+
+_CREATE_RESPONSE: type[CreateResponse] | None = None
+
+
+def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) -> CreateResponse:
+    request, data = parse_request(body, _create_response_model(), reject_unknown_fields=reject_unknown_fields)
     if data.get("previous_response_id") and data.get("conversation"):
         raise bad_request(
             "Mutually exclusive parameters: use either 'previous_response_id' or 'conversation', not both.",
@@ -408,13 +422,9 @@ def parse_request(
     ``missing_required_parameter``. ``items_field`` is the field holding the request's input items
     (``items`` in the Conversations API), checked with :func:`check_input_items`.
     """
-    from pydantic import ValidationError
-
-    from responsekit.models.request import CreateResponse
-
     known_fields = (
         KNOWN_REQUEST_FIELDS
-        if model is CreateResponse
+        if model is _create_response_model()
         else frozenset(field.alias or name for name, field in model.model_fields.items())
     )
     # A UTF-8 byte order mark is allowed, and meaningless: drop it once, for both parsers.
