@@ -114,6 +114,21 @@ async def test_a_created_record_reads_back_as_it_was_created(store):
     assert await store.records.get(_rid()) is None
 
 
+async def test_owner_of_answers_without_the_record_running_finished_or_gone(store):
+    record = _record(owner="alice")
+    rid = record.response_id
+    assert await store.records.owner_of(rid) == (False, None)
+    await store.records.create(record)
+    assert await store.records.owner_of(rid) == (True, "alice")
+    assert await store.records.finish(rid, _done(record))
+    assert await store.records.owner_of(rid) == (True, "alice")
+    unowned = _record(owner=None)
+    await store.records.create(unowned)
+    assert await store.records.owner_of(unowned.response_id) == (True, None)
+    assert await store.records.delete(rid)
+    assert await store.records.owner_of(rid) == (False, None)
+
+
 async def test_save_snapshot_updates_a_running_record_and_not_a_finished_one(store):
     record = _record()
     await store.records.create(record)

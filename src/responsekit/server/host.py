@@ -432,6 +432,17 @@ class ResponsesAgentServerHost(Starlette):
             raise not_found(response_id)
         return record
 
+    async def _check_visible(self, response_id: str, request: Request) -> None:
+        """``_visible`` without reading the record: a replay needs only its owner, and the record's
+        snapshot holds the whole output (megabytes, decoded for every replay request at once)."""
+        owner = IsolationContext.from_scope(request.scope).user_key
+        if not is_well_formed(response_id):
+            raise not_found(response_id)
+        store = await self._ensure_store()
+        exists, stored_owner = await store.records.owner_of(response_id)
+        if not exists or stored_owner != owner:
+            raise not_found(response_id)
+
     async def _create(self, request: Request) -> Response:
         received_at = time.time() if self.observers else None
         self._check_open()
@@ -630,9 +641,9 @@ class ResponsesAgentServerHost(Starlette):
         self._check_open()
         response_id = request.path_params["response_id"]
         stream, starting_after = parse_retrieve_query(request)
-        record = await self._visible(response_id, request)
         if not stream:
-            return _json(record.snapshot)
+            return _json((await self._visible(response_id, request)).snapshot)
+        await self._check_visible(response_id, request)
         try:
             frames = await self.store.events.read(
                 response_id, starting_after, self.options.sse_keep_alive_interval_seconds

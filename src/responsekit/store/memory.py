@@ -218,6 +218,17 @@ class MemoryRecordStore:
             return None
         return held
 
+    async def owner_of(self, response_id: str) -> tuple[bool, str | None]:
+        entry = self._records.get(response_id)
+        if entry is None:
+            return False, None
+        held = entry[1]
+        finished = type(held) is tuple
+        if entry[0] <= time.monotonic() and (finished or held.finished):
+            self._drop(response_id)
+            return False, None
+        return True, held[3] if finished else held.owner  # a frozen record's owner (see _freeze)
+
     async def save_snapshot(self, response_id: str, snapshot: dict[str, Any]) -> None:
         entry = self._records.get(response_id)
         if entry is not None and not _is_finished(entry[1]):

@@ -125,6 +125,10 @@ class RecordStore(Protocol):
 
     async def get(self, response_id: str) -> ResponseRecord | None: ...
 
+    async def owner_of(self, response_id: str) -> tuple[bool, str | None]:
+        """(whether the record exists, the isolation key it was created under), without reading
+        its snapshot: a replay needs only this, and a snapshot holds the whole output."""
+
     async def save_snapshot(self, response_id: str, snapshot: dict[str, Any]) -> None:
         """Store the in-flight snapshot (ignored once the record is terminal)."""
 

@@ -16,7 +16,6 @@ from responsekit.streaming.terminal import (
     terminal_snapshot,
 )
 
-
 #: The response a runtime is handing to its handler: (response id, request, initial snapshot), set
 #: in the handler's task. A stream the handler makes for that response from that same request
 #: starts from a copy of the snapshot instead of building it from the request again.

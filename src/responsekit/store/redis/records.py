@@ -140,6 +140,12 @@ class RedisRecordStore:
         reply = await self._io.call(("HGETALL", self._keys.record(response_id)))
         return record_from(response_id, reply)
 
+    async def owner_of(self, response_id: str) -> tuple[bool, str | None]:
+        meta = await self._io.call(("HGET", self._keys.record(response_id), "meta"))
+        if meta is None:
+            return False, None
+        return True, from_json(meta).get("owner")
+
     async def save_snapshot(self, response_id: str, snapshot: dict[str, Any]) -> None:
         io = self._io
         io.check(response_id)

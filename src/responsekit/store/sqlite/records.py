@@ -203,6 +203,11 @@ def read_record(conn: Any, response_id: str, now: float) -> ResponseRecord | Non
     return None if row is None else _record(row)
 
 
+def read_owner(conn: Any, response_id: str, now: float) -> tuple[bool, str | None]:
+    row = conn.execute(f"SELECT owner FROM responses WHERE id = ? AND {_LIVE}", (response_id, now)).fetchone()
+    return (False, None) if row is None else (True, row[0])
+
+
 def read_chain(conn: Any, response_id: str, limit: int, now: float) -> list[tuple[str, list[dict[str, Any]]]]:
     """The records of a previous_response_id chain from ``response_id`` back, newest first, each as
     (id, its items), until ``limit`` items, a missing record or a loop."""
@@ -300,6 +305,12 @@ class SqliteRecordStore:
         if record is not None:
             return record
         return await self._reader.call(read_record, response_id, time.time())
+
+    async def owner_of(self, response_id: str) -> tuple[bool, str | None]:
+        record = self._live.get(response_id)
+        if record is not None:
+            return True, record.owner
+        return await self._reader.call(read_owner, response_id, time.time())
 
     async def save_snapshot(self, response_id: str, snapshot: dict[str, Any]) -> None:
         record = self._live.get(response_id)
