@@ -20,7 +20,7 @@ Each server is its own process (in-memory store unless said otherwise); its RSS 
   memory comes back).
   The same on the Redis store when Redis runs on 127.0.0.1:6379 (bench_redis's db 14, keys under
   a prefix of this run, deleted afterwards): there a reader also holds the page of the log it is
-  sending from (at most ``PAGE_BYTES``, 1 MiB, read and cut inside Redis). Then, after close, the
+  sending from (at most ``PAGE_BYTES``, 256 KiB, read and cut inside Redis). Then, after close, the
   RSS once the server called glibc's ``malloc_trim(0)`` (SIGUSR2): what the allocator kept but no
   longer uses (freed memory glibc does not hand back by itself: the heap is fragmented by the
   pages' frames).

@@ -15,7 +15,7 @@ Keys, all under the prefix ``P``:
   sequence numbers run up to ``N-1``, as fields ``<seq> -> <frame bytes>`` (several frames per
   entry when a batch was written at once); a field ``c`` marks the log closed. TTL: the event-log
   retention, from the terminal state. Readers replay from a cursor in pages of at most
-  ``PAGE_BYTES`` (1 MiB) of frames, cut by a script inside Redis (an entry may hold megabytes; a
+  ``PAGE_BYTES`` (256 KiB) of frames, cut by a script inside Redis (an entry may hold megabytes; a
   frame larger than a page comes in pieces), then tail with XREAD BLOCK.
 - ``P cv:<scope>``  hash, a conversation object: ``created_at``, ``meta`` (metadata JSON), ``next``
   (the position its next item takes). ``P co:<scope>``  sorted set: its item ids by position (the
