@@ -123,6 +123,10 @@ BLOCK_MAX_SECONDS = 5.0
 #: Entries per XREAD; frames per append script call (Lua's unpack limit is ~8000 values).
 READ_COUNT = 512
 APPEND_MAX_FRAMES = 1000
+#: An append script call (one stream entry) takes no more frames once it holds this many bytes: a
+#: page of a replay is cut from one entry, and Redis copies the whole entry into the page script
+#: (a 10 MB entry costs Redis ~20 ms per page, serving nothing else meanwhile).
+APPEND_MAX_BYTES = 256 * 1024
 #: Most bytes of frames a reader holds at once (but one frame, however large): a replay, or a gap
 #: behind the shared tail, is read in pages of at most this many bytes, cut inside Redis, since one
 #: stream entry may carry a whole batch of appends (megabytes).
@@ -208,6 +212,7 @@ class RedisStore(Store):
             self._tailer,
             log_ttl_ms=log_ttl_ms,
             append_max_frames=APPEND_MAX_FRAMES,
+            append_max_bytes=APPEND_MAX_BYTES,
             block_seconds=BLOCK_MAX_SECONDS,
             on_refused=self._lose,
         )

@@ -41,13 +41,14 @@ def _notify(op: Op, outcome: Any) -> None:
 class Op:
     """One queued command: its arguments (None once superseded) and who learns its outcome."""
 
-    __slots__ = ("args", "future", "response_id", "frames", "callback", "log", "settled", "resent")
+    __slots__ = ("args", "future", "response_id", "frames", "bytes", "callback", "log", "settled", "resent")
 
     def __init__(self, args: list | None, future: asyncio.Future | None, response_id: str | None) -> None:
         self.args = args
         self.future = future
         self.response_id = response_id
         self.frames = 0
+        self.bytes = 0  # an append's frame bytes
         #: Called with (op, reply or StoreUnavailable) once the op's outcome is known (appends).
         self.callback: Callable[[Op, Any], None] | None = None
         self.log: FrameBuffer | None = None  # an append's local copy of the log

@@ -70,6 +70,7 @@ class RedisEventLog:
         *,
         log_ttl_ms: int,
         append_max_frames: int,
+        append_max_bytes: int,
         block_seconds: float,
         on_refused: Callable[[str], None],
     ) -> None:
@@ -79,6 +80,7 @@ class RedisEventLog:
         self._tailer = tailer
         self._log_ttl_ms = log_ttl_ms
         self._append_max_frames = append_max_frames
+        self._append_max_bytes = append_max_bytes
         self._block_seconds = block_seconds
         self._on_refused = on_refused
         self._local: dict[str, LocalLog] = {}
@@ -115,39 +117,57 @@ class RedisEventLog:
         if close and local is not None:  # new readers go to Redis, behind the closing append
             del self._local[response_id]
         op = io.appends.get(response_id)
-        if op is None or op.args is None or op.frames >= self._append_max_frames or op.log is not local:
-            op = io.post(
-                # EVALSHA script 2 log leases | entry number, log_ttl, close, id | seq, frame, ...
-                [
-                    "EVALSHA",
-                    scripts.APPEND,
-                    2,
-                    self._keys.log(response_id),
-                    self._keys.leases,
-                    0,
-                    self._log_ttl_ms,
-                    "0",
-                    response_id,
-                ],
-                response_id,
-            )
-            op.callback = self._appended
-            op.log = local
-            io.appends[response_id] = op
-        args = op.args
+        max_frames, max_bytes = self._append_max_frames, self._append_max_bytes
         for entry in entries:
+            # One stream entry holds at most max_frames frames and, past max_bytes, no more: a
+            # page of a replay is cut from one entry, which Redis copies whole into the script.
+            if (
+                op is None
+                or op.args is None
+                or op.log is not local
+                or op.frames >= max_frames
+                or op.bytes >= max_bytes
+            ):
+                op = self._new_append(response_id, local)
+            args = op.args
+            frame = entry.frame
             args.append(b"%d" % entry.sequence_number)
-            args.append(entry.frame)
-        op.frames += len(entries)
-        if entries:
-            args[5] = entries[-1].sequence_number + 1
+            args.append(frame)
+            args[5] = entry.sequence_number + 1
+            op.frames += 1
+            op.bytes += len(frame)
+        if op is None or op.args is None or op.log is not local:  # nothing appended: a close alone
+            op = self._new_append(response_id, local)
         if close:
-            args[7] = "1"
+            op.args[7] = "1"
             del io.appends[response_id]
             # The run ends once its terminal event is stored and shown to its local readers. If it
             # could not be stored, the lease stays and a reaper stores it: nothing to raise here.
             settled = op.settled = asyncio.get_running_loop().create_future()
             await settled
+
+    def _new_append(self, response_id: str, local: LocalLog | None) -> Op:
+        """Queue a new append of ``response_id``'s log (the next frames are batched into it)."""
+        io = self._io
+        op = io.post(
+            # EVALSHA script 2 log leases | entry number, log_ttl, close, id | seq, frame, ...
+            [
+                "EVALSHA",
+                scripts.APPEND,
+                2,
+                self._keys.log(response_id),
+                self._keys.leases,
+                0,
+                self._log_ttl_ms,
+                "0",
+                response_id,
+            ],
+            response_id,
+        )
+        op.callback = self._appended
+        op.log = local
+        io.appends[response_id] = op
+        return op
 
     def _appended(self, op: Op, outcome: Any) -> None:
         """An append's outcome: accepted frames join the local copy; a refusal means the log was
