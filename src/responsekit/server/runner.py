@@ -155,7 +155,8 @@ class ResponseRun:
         if recovery is not None:
             self._next_seq = recovery.next_sequence_number
         self._handler_task: asyncio.Task | None = None
-        self._abandoned: asyncio.Future | None = None
+        #: What execute() waits on: done when the handler's task ends, or when the run abandons it.
+        self._wait_over: asyncio.Future | None = None
         self._abandon_timer: asyncio.TimerHandle | None = None
         self._left_behind = False
         self._dropped_logged = False
@@ -219,10 +220,14 @@ class ResponseRun:
             self._abandon_timer = asyncio.get_running_loop().call_later(ABANDON_MARGIN_SECONDS, self._abandon)
 
     def _handler_ended(self, _task: asyncio.Task) -> None:
-        self._abandon()
+        self._end_wait()
 
     def _abandon(self) -> None:
-        waiter = self._abandoned
+        """The handler ignored its interruption: the run ends without it."""
+        self._end_wait()
+
+    def _end_wait(self) -> None:
+        waiter = self._wait_over
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
@@ -245,7 +250,7 @@ class ResponseRun:
                 consume = self.observation.around_handler(consume)
         handler_task = self._handler_task = loop.create_task(consume)
         # One future ends the wait: the handler's task finishing, or the run abandoning it.
-        ended = self._abandoned = loop.create_future()
+        ended = self._wait_over = loop.create_future()
         handler_task.add_done_callback(self._handler_ended)
         failure: str | None = None
         try:
@@ -257,7 +262,7 @@ class ResponseRun:
                 self._interrupt()
                 _uncancel()
                 if ended.cancelled():  # awaiting it cancelled it: wait on a new one
-                    ended = self._abandoned = loop.create_future()
+                    ended = self._wait_over = loop.create_future()
                     if handler_task.done():
                         ended.set_result(None)
                 await ended
