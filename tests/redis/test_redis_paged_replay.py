@@ -116,7 +116,7 @@ async def test_a_replay_of_a_multi_mb_log_is_read_in_pages_of_bounded_bytes_and_
     entries = await writer._io.call(("XRANGE", writer._keys.log(rid), "-", "+"))
     assert len(entries) > 7
     for _, fields in entries:
-        sizes = [len(value) for name, value in zip(fields[::2], fields[1::2]) if name != b"c"]
+        sizes = [len(value) for name, value in zip(fields[::2], fields[1::2], strict=True) if name != b"c"]
         assert sum(sizes[:-1]) < redis_store.APPEND_MAX_BYTES, sizes
     log = b"".join(sent)
     assert len(log) > 6 * MB
