@@ -69,6 +69,10 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON value")
 
 
+#: One decoder for every body (``json.loads`` with hooks builds a new one per call).
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_not_json)
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """The body as a JSON object (a leading byte order mark, if any, already stripped)."""
     try:
@@ -76,7 +80,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise bad_request("The request body is not valid UTF-8 text.", code="invalid_json") from None
     try:
-        data = json.loads(text, parse_int=_parse_int, parse_constant=_not_json)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise bad_request(
             f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
