@@ -2,6 +2,7 @@
 
 import os
 import re
+import threading
 
 PREFIXES = {
     "response": "resp",
@@ -43,15 +44,19 @@ _ID_BYTES = 24
 _POOL_IDS = 128
 _pool = b""
 _taken = 0
+#: Sync handlers make ids in worker threads: taking bytes from the pool is one step.
+_pool_lock = threading.Lock()
 
 
 def _random_hex() -> str:
     global _pool, _taken
-    if _taken >= len(_pool):
-        _pool, _taken = os.urandom(_ID_BYTES * _POOL_IDS), 0
-    start = _taken
-    _taken = start + _ID_BYTES
-    return _pool[start : start + _ID_BYTES].hex()
+    with _pool_lock:
+        if _taken >= len(_pool):
+            _pool, _taken = os.urandom(_ID_BYTES * _POOL_IDS), 0
+        start = _taken
+        _taken = start + _ID_BYTES
+        pool = _pool
+    return pool[start : start + _ID_BYTES].hex()
 
 
 def _forget_pool() -> None:

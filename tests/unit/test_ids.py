@@ -55,3 +55,30 @@ print(json.dumps({"parent": [new_id("response") for _ in range(50)], "child": ch
     out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
     got = json.loads(out)
     assert len(got["child"]) == 50 and not set(got["parent"]) & set(got["child"])
+
+
+def test_two_threads_refilling_the_pool_at_once_get_different_ids(monkeypatch) -> None:
+    # Sync handlers make ids in worker threads, beside the event loop's thread. Both threads find
+    # the pool empty; the fake generator holds the first inside the refill until the second
+    # arrives too (without the pool's lock it does, and both cut the same bytes) or 0.3 s pass.
+    import threading
+
+    arrived = threading.Barrier(2)
+
+    def urandom(n: int) -> bytes:
+        try:
+            arrived.wait(timeout=0.3)
+        except threading.BrokenBarrierError:
+            pass
+        return bytes(range(256)) * (n // 256) + bytes(range(n % 256))
+
+    monkeypatch.setattr(ids.os, "urandom", urandom)
+    monkeypatch.setattr(ids, "_pool", b"")
+    monkeypatch.setattr(ids, "_taken", 0)
+    made: list[str] = []
+    threads = [threading.Thread(target=lambda: made.append(new_id("message"))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 2 and made[0] != made[1]
