@@ -421,13 +421,17 @@ class ResponsesAgentServerHost(Starlette):
             raise ApiError(400, "The client closed the connection before the body ended.") from None
         return bytes(body)
 
-    async def _visible(self, response_id: str, request: Request) -> ResponseRecord:
-        """The record, if it exists and belongs to the caller's isolation key; else 404."""
+    async def _caller_and_records(self, response_id: str, request: Request) -> tuple[str | None, Any]:
+        """The caller's isolation key and the record store, once the id could name a response."""
         owner = IsolationContext.from_scope(request.scope).user_key  # an ambiguous key is a 400 first
         if not is_well_formed(response_id):
             raise not_found(response_id)
-        store = await self._ensure_store()
-        record = await store.records.get(response_id)
+        return owner, (await self._ensure_store()).records
+
+    async def _visible(self, response_id: str, request: Request) -> ResponseRecord:
+        """The record, if it exists and belongs to the caller's isolation key; else 404."""
+        owner, records = await self._caller_and_records(response_id, request)
+        record = await records.get(response_id)
         if record is None or record.owner != owner:
             raise not_found(response_id)
         return record
@@ -435,11 +439,8 @@ class ResponsesAgentServerHost(Starlette):
     async def _check_visible(self, response_id: str, request: Request) -> None:
         """``_visible`` without reading the record: a replay needs only its owner, and the record's
         snapshot holds the whole output (megabytes, decoded for every replay request at once)."""
-        owner = IsolationContext.from_scope(request.scope).user_key
-        if not is_well_formed(response_id):
-            raise not_found(response_id)
-        store = await self._ensure_store()
-        exists, stored_owner = await store.records.owner_of(response_id)
+        owner, records = await self._caller_and_records(response_id, request)
+        exists, stored_owner = await records.owner_of(response_id)
         if not exists or stored_owner != owner:
             raise not_found(response_id)
 

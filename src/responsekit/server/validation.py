@@ -8,6 +8,7 @@ error would otherwise read as a list of unrelated missing fields.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -380,18 +381,13 @@ def _whole_floats_as_ints(error: ValidationError, data: dict[str, Any]) -> bool:
 KNOWN_REQUEST_FIELDS = constants.CREATE_RESPONSE_FIELDS
 
 
+@functools.cache
 def _create_response_model() -> type[CreateResponse]:
     """The create request's model, imported on first use and kept (an import statement costs about
     a microsecond per request)."""
-    global _CREATE_RESPONSE
-    if _CREATE_RESPONSE is None:
-        from responsekit.models.request import CreateResponse
+    from responsekit.models.request import CreateResponse
 
-        _CREATE_RESPONSE = CreateResponse
-    return _CREATE_RESPONSE
-
-
-_CREATE_RESPONSE: type[CreateResponse] | None = None
+    return CreateResponse
 
 
 def parse_create_request(body: bytes, *, reject_unknown_fields: bool = False) -> CreateResponse:

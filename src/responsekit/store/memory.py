@@ -203,31 +203,27 @@ class MemoryRecordStore:
             if bound.total > bound.limit:
                 bound.enforce()
 
-    async def get(self, response_id: str) -> ResponseRecord | None:
+    def _held(self, response_id: str) -> ResponseRecord | _Frozen | None:
+        """The record as kept (live or frozen); None if absent, or finished and past its retention
+        (then dropped: sweeps are lazy, a read must not outlive retention)."""
         entry = self._records.get(response_id)
         if entry is None:
             return None
         held = entry[1]
-        if type(held) is tuple:
-            if entry[0] <= time.monotonic():
-                self._drop(response_id)
-                return None
-            return _thaw(held)
-        if entry[0] <= time.monotonic() and held.finished:
+        if entry[0] <= time.monotonic() and _is_finished(held):
             self._drop(response_id)
             return None
         return held
 
+    async def get(self, response_id: str) -> ResponseRecord | None:
+        held = self._held(response_id)
+        return _thaw(held) if type(held) is tuple else held
+
     async def owner_of(self, response_id: str) -> tuple[bool, str | None]:
-        entry = self._records.get(response_id)
-        if entry is None:
+        held = self._held(response_id)
+        if held is None:
             return False, None
-        held = entry[1]
-        finished = type(held) is tuple
-        if entry[0] <= time.monotonic() and (finished or held.finished):
-            self._drop(response_id)
-            return False, None
-        return True, held[3] if finished else held.owner  # a frozen record's owner (see _freeze)
+        return True, held[3] if type(held) is tuple else held.owner  # a frozen record's owner: see _freeze
 
     async def save_snapshot(self, response_id: str, snapshot: dict[str, Any]) -> None:
         entry = self._records.get(response_id)
