@@ -10,6 +10,10 @@ Printed, never asserted:
   azure-ai-agentserver-responses 2.3.0 serving the same handler (target >= 12x);
 - echo, stream=true: vs a bare Starlette StreamingResponse yielding the same pre-encoded frames
   (target >= 0.8x) and vs the peer package (target >= 10x);
+- beside each echo row, the floor: responsekit serving the least a handler can answer (created,
+  in_progress, completed; ``store: false``; bench/apps/responsekit_echo.py with HANDLER=floor), no
+  target: no handler can beat it on this runtime, so a target above its ratio needs a different
+  runtime;
 - one stream of 100,000 text deltas: events per second a raw-socket client receives from
   responsekit vs from the floor, a bare StreamingResponse yielding the same number of pre-encoded
   frames (bench/apps/bare_starlette.py with DELTAS), both read by the same client code in the
@@ -161,31 +165,36 @@ def throughput(tmp: Path, stream: bool, seconds: float, rounds: int, peer: bool)
         body_file = tmp / ("body.sse" if stream else "body.json")
         body_file.write_bytes(sample)
         with contextlib.ExitStack() as stack:
-            servers = {"responsekit": rk_url}
-            servers["bare starlette"] = stack.enter_context(
-                serve("bare_starlette.py", BODY_FILE=str(body_file), STREAM="1" if stream else "0")
-            )[0]
+            servers = {"responsekit": (rk_url, script)}
+            servers["bare starlette"] = (
+                stack.enter_context(
+                    serve("bare_starlette.py", BODY_FILE=str(body_file), STREAM="1" if stream else "0")
+                )[0],
+                script,
+            )
+            floor_url = stack.enter_context(serve("responsekit_echo.py", HANDLER="floor"))[0]
+            servers["responsekit floor"] = (floor_url, _wrk_script(tmp, {**request, "store": False}))
             if peer:
                 try:
-                    servers["peer 2.3.0"] = stack.enter_context(serve("peer_echo.py"))[0]
+                    servers["peer 2.3.0"] = (stack.enter_context(serve("peer_echo.py"))[0], script)
                 except Exception as exc:  # the comparison is optional; say why it is missing
                     print(f"    peer package unavailable: {str(exc).splitlines()[-1] if str(exc) else exc}")
-            for url in servers.values():  # warm up every server once
-                wrk(url, script, 1)
+            for url, server_script in servers.values():  # warm up every server once
+                wrk(url, server_script, 1)
             results: dict[str, list[float]] = {name: [] for name in servers}
             for _ in range(rounds):  # interleaved, so drifting machine load hits all alike
-                for name, url in servers.items():
-                    results[name].append(wrk(url, script, seconds))
+                for name, (url, server_script) in servers.items():
+                    results[name].append(wrk(url, server_script, seconds))
     mode = "stream=true" if stream else "default (JSON)"
     med = {name: statistics.median(values) for name, values in results.items()}
     print(f"  echo, {mode}, {CONNECTIONS} connections, body {len(sample)} bytes:")
     for name, value in med.items():
         print(
-            f"    {name:<16} {value:>9.0f} req/s   (rounds: {', '.join(f'{v:.0f}' for v in results[name])})"
+            f"    {name:<17} {value:>9.0f} req/s   (rounds: {', '.join(f'{v:.0f}' for v in results[name])})"
         )
-    rk = med["responsekit"]
+    rk, bare = med["responsekit"], med["bare starlette"]
     vs_bare, vs_peer = TARGETS[stream]
-    ratio = rk / med["bare starlette"] if med["bare starlette"] else 0.0
+    ratio = rk / bare if bare else 0.0
     print(
         f"    ratio responsekit / bare starlette = {ratio:5.2f}  (target >= {vs_bare:5.2f}) "
         f"{_verdict(ratio >= vs_bare)}"
@@ -196,6 +205,14 @@ def throughput(tmp: Path, stream: bool, seconds: float, rounds: int, peer: bool)
             f"    ratio responsekit / peer 2.3.0     = {ratio:5.2f}  (target >= {vs_peer:5.2f}) "
             f"{_verdict(ratio >= vs_peer)}"
         )
+    floor = med["responsekit floor"]
+    if bare:
+        print(
+            f"    ratio floor / bare starlette       = {floor / bare:5.2f}  (no target: the most any "
+            "handler can reach on this runtime)"
+        )
+    if "peer 2.3.0" in med and med["peer 2.3.0"]:
+        print(f"    ratio floor / peer 2.3.0           = {floor / med['peer 2.3.0']:5.2f}")
 
 
 def _count_events(url: str) -> tuple[int, float]:

@@ -6,6 +6,11 @@ bare Starlette endpoint answering the same bytes, each with two request counts, 
 instructions one request costs (the difference divided by the extra requests) and their ratio.
 The network and uvicorn are left out, so the ratio is responsekit's own work against Starlette's;
 over HTTP both also pay uvicorn's share, which narrows the gap (see bench_http.py).
+
+The floor is the least a response costs on this runtime: a handler that emits only
+``response.created``, ``response.in_progress`` and ``response.completed``, ``store: false``.
+Whatever a handler does, its requests cost at least this; a target below it needs a different
+runtime, not a faster handler path.
 """
 
 from __future__ import annotations
@@ -55,9 +60,12 @@ def run(quick: bool = False) -> None:
     for mode in ("json", "stream"):
         bare = per_request("bare", mode, low, high)
         ours = per_request("responsekit", mode, low, high)
+        floor = per_request("floor", mode, low, high)
         print(
             f"  echo, {mode:6}: responsekit {ours / 1000:7.0f}k instructions/request, bare Starlette "
-            f"{bare / 1000:5.0f}k: ratio {bare / ours:.2f}x (in process, no network)",
+            f"{bare / 1000:5.0f}k: ratio {bare / ours:.2f}x (in process, no network)\n"
+            f"  floor, {mode:5}: responsekit {floor / 1000:7.0f}k instructions/request "
+            f"({floor / ours:.0%} of the echo's): ratio {bare / floor:.2f}x",
             flush=True,
         )
 

@@ -1,7 +1,8 @@
 """Drive an ASGI app in this process, without a network: ``python -m bench.inprocess APP MODE N``.
 
-APP is ``responsekit`` (the echo app of bench/apps/responsekit_echo.py) or ``bare`` (a Starlette
-endpoint answering the same bytes). MODE is ``json`` or ``stream``. After a warm-up of 50 requests
+APP is ``responsekit`` (the echo app of bench/apps/responsekit_echo.py), ``floor`` (the same app
+answering the least a handler can, ``store: false``: see HANDLER=floor there) or ``bare`` (a
+Starlette endpoint answering responsekit's echo bytes). MODE is ``json`` or ``stream``. After a warm-up of 50 requests
 it serves N more. bench_instructions.py runs this under callgrind twice, with two values of N, so
 the difference is the instructions of the extra requests alone (startup and warm-up cancel out).
 """
@@ -94,17 +95,20 @@ def bare_app(answer: bytes, media_type: str) -> Starlette:
 
 
 async def serve(app_name: str, mode: str, count: int) -> None:
-    from bench.apps.responsekit_echo import app as responsekit_app
+    import bench.apps.responsekit_echo as echo
 
-    body = json.dumps({"model": "bench", "input": "hello", **({"stream": True} if mode == "stream" else {})})
-    request = body.encode()
-    lifespan = await start(responsekit_app)
-    status, answer = await call(responsekit_app, request)
+    body = {"model": "bench", "input": "hello", **({"stream": True} if mode == "stream" else {})}
+    lifespan = await start(echo.app)
+    status, answer = await call(echo.app, json.dumps(body).encode())
     if status != 200:
         raise SystemExit(f"responsekit answered {status}: {answer[:300]!r}")
-    app: Any = responsekit_app
+    app: Any = echo.app
     if app_name == "bare":
         app = bare_app(answer, "text/event-stream" if mode == "stream" else "application/json")
+    elif app_name == "floor":
+        echo.FLOOR = True
+        body["store"] = False
+    request = json.dumps(body).encode()
     for _ in range(WARM_UP):
         await call(app, request)
     # What startup and the warm-up left for the collector is collected now, not in the requests

@@ -1,5 +1,9 @@
 """responsekit serving an echo handler (the benchmark's subject). DELTAS=n streams n deltas instead.
 
+HANDLER=floor serves the least a handler can answer instead: ``response.created``,
+``response.in_progress`` and ``response.completed``, no output (bench_http and bench_instructions
+send it ``store: false``): what any response costs on this runtime, whatever its handler does.
+
 RETENTION_SECONDS sets the response and event-log retention (default an hour). The store is
 RESPONSEKIT_STORE's (memory when unset). With TRACEMALLOC=1 (the memory benchmark's drift report)
 tracemalloc traces allocations from the start, and each SIGUSR1 writes a heap snapshot to
@@ -28,7 +32,12 @@ if os.environ.get("TRACEMALLOC") == "1":  # before anything else is imported, so
 
     signal.signal(signal.SIGUSR1, _dump_snapshot)
 
-from responsekit import ResponsesAgentServerHost, ResponsesServerOptions, TextResponse  # noqa: E402
+from responsekit import (  # noqa: E402
+    ResponseEventStream,
+    ResponsesAgentServerHost,
+    ResponsesServerOptions,
+    TextResponse,
+)
 
 retention = float(os.environ.get("RETENTION_SECONDS", "3600"))
 options = ResponsesServerOptions(response_retention_seconds=retention, event_log_retention_seconds=retention)
@@ -41,8 +50,20 @@ async def _tokens(n: int):
         yield "tok "
 
 
+FLOOR = os.environ.get("HANDLER") == "floor"
+
+
+async def _floor(request, context):
+    stream = ResponseEventStream(response_id=context.response_id, request=request)
+    yield stream.emit_created()
+    yield stream.emit_in_progress()
+    yield stream.emit_completed()
+
+
 @app.response_handler
 async def echo(request, context, cancellation_signal):
+    if FLOOR:
+        return _floor(request, context)
     if DELTAS:
         return TextResponse(context, request, text=_tokens(DELTAS))
     return TextResponse(context, request, text=f"Echo: {await context.get_input_text()}")
