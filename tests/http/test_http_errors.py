@@ -177,6 +177,53 @@ async def test_chunked_body_over_the_limit_is_413_and_is_not_read_to_the_end(sto
     assert len(pulled) < 20, f"the server read {len(pulled)} chunks of a body it had already refused"
 
 
+async def test_a_body_in_pieces_is_read_whole_and_a_client_leaving_mid_body_runs_nothing(store_kind):
+    """The body is taken from the ASGI messages as they come: pieces are joined; a client that
+    leaves before the last piece gets the envelope (if anyone still reads it) and no response runs."""
+    calls = []
+
+    async def handler(request, context, cancellation_signal):
+        calls.append(await context.get_input_text())
+        return await echo_handler()(request, context, cancellation_signal)
+
+    host = host_with(store_kind, handler, **FAST)
+    body = json.dumps({"model": "m", "input": "in three pieces"}).encode()
+
+    async def post(messages: list[dict]) -> tuple[int, dict]:
+        inbox = list(messages)
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            return inbox.pop(0)
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+            "scheme": "http", "path": "/responses", "raw_path": b"/responses", "query_string": b"",
+            "root_path": "", "headers": [(b"content-type", b"application/json")],
+            "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8),
+        }  # fmt: skip
+        await host(scope, receive, send)
+        payload = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        return sent[0]["status"], json.loads(payload)
+
+    async with asgi(host):  # started (its store open)
+        pieces = [body[:10], body[10:20], body[20:]]
+        status, answer = await post(
+            [{"type": "http.request", "body": piece, "more_body": i < 2} for i, piece in enumerate(pieces)]
+        )
+        assert status == 200 and answer["status"] == "completed", answer
+        assert calls == ["in three pieces"]
+        status, answer = await post(
+            [{"type": "http.request", "body": body[:10], "more_body": True}, {"type": "http.disconnect"}]
+        )
+        assert status == 400 and set(answer["error"]) == {"message", "type", "param", "code"}, answer
+        assert "closed the connection" in answer["error"]["message"]
+        assert calls == ["in three pieces"]
+
+
 # -- ids, routes, methods --------------------------------------------------------------------------------
 BAD_IDS = [MISSING_ID, "nope", "resp_short", "resp_" + "x" * 300, "resp_%20space", "msg_" + "0" * 48]
 

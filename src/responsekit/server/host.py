@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
@@ -65,8 +65,24 @@ logger = logging.getLogger("responsekit")
 Handler = Callable[..., Any]
 
 
+class _JSONBody(Response):
+    """A JSON body already encoded: its two headers are known, Response's general checks are not needed."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
+
+
 def _json(data: Any, status: int = 200) -> Response:
-    return Response(encode_json(data), status_code=status, media_type="application/json")
+    return _JSONBody(encode_json(data), status)
+
+
+def _body_too_large(limit: int) -> ApiError:
+    return ApiError(413, f"The request body exceeds the limit of {limit} bytes.", code="request_too_large")
 
 
 def _endpoint(method: Callable) -> Callable:
@@ -404,22 +420,28 @@ class ResponsesAgentServerHost(Starlette):
 
     # -- endpoints --------------------------------------------------------------------------------------
     async def _read_body(self, request: Request) -> bytes:
+        """The request's body, refused (413) past ``max_request_body_bytes``: at once when its
+        Content-Length says so, else as soon as what arrived exceeds it."""
         limit = self.options.max_request_body_bytes
         declared = request.headers.get("content-length")
-        too_big = ApiError(
-            413, f"The request body exceeds the limit of {limit} bytes.", code="request_too_large"
-        )
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise too_big
-        body = bytearray()
-        try:
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
-                    raise too_big
-        except ClientDisconnect:  # the client left mid-body: nothing to answer, nothing went wrong
-            raise ApiError(400, "The client closed the connection before the body ended.") from None
-        return bytes(body)
+            raise _body_too_large(limit)
+        # ASGI messages straight from receive (what Request.stream() does, without its generator).
+        receive = request.receive
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # http.disconnect: the client left mid-body
+                raise ApiError(400, "The client closed the connection before the body ended.")
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise _body_too_large(limit)
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def _caller_and_records(self, response_id: str, request: Request) -> tuple[str | None, Any]:
         """The caller's isolation key and the record store, once the id could name a response."""

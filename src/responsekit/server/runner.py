@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,21 @@ def _uncancel() -> None:
 
 async def _nothing_to_consume() -> None:
     """The handler's part of a run that ends a response without it."""
+
+
+if sys.version_info >= (3, 12):
+
+    def _start_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task:
+        """The handler's task, started eagerly: it runs at once, up to its first real wait, before
+        this returns. A handler that never waits (an echo, a cached answer) ends here, without a
+        turn of the event loop; it is still a task of its own (its own context, cancellable,
+        ``asyncio.current_task()`` is it), as Python 3.12's eager tasks are."""
+        return asyncio.Task(coro, loop=loop, eager_start=True)
+
+else:  # eager tasks are new in Python 3.12
+
+    def _start_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task:
+        return loop.create_task(coro)
 
 
 def _retrieve(task: asyncio.Task) -> None:
@@ -248,10 +264,13 @@ class ResponseRun:
             consume = self._consume()
             if self.observation is not None:  # e.g. a tracing span current in the handler's task
                 consume = self.observation.around_handler(consume)
-        handler_task = self._handler_task = loop.create_task(consume)
         # One future ends the wait: the handler's task finishing, or the run abandoning it.
         ended = self._wait_over = loop.create_future()
-        handler_task.add_done_callback(self._handler_ended)
+        handler_task = self._handler_task = _start_task(loop, consume)
+        if handler_task.done():  # it ran to its end eagerly: nothing to wait for
+            ended.set_result(None)
+        else:
+            handler_task.add_done_callback(self._handler_ended)
         failure: str | None = None
         try:
             try:

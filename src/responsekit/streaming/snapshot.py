@@ -105,6 +105,9 @@ ECHOED_REQUEST_FIELDS = (
 )
 
 
+_ECHOED = frozenset(ECHOED_REQUEST_FIELDS)
+
+
 def request_as_dict(request: Any) -> dict[str, Any]:
     """The request's echoed settings (never its input, which may be large) as plain data."""
     if request is None:
@@ -113,15 +116,13 @@ def request_as_dict(request: Any) -> dict[str, Any]:
 
     if isinstance(request, BaseModel):
         out: dict[str, Any] = {}
-        fields_set = request.model_fields_set
-        extra = request.model_extra or {}
-        for key in ECHOED_REQUEST_FIELDS:
-            if key in fields_set:
-                value = request.__dict__[key]  # not getattr: deprecated fields would warn on read
-            elif key in extra:
-                value = extra[key]
-            else:
-                continue
+        # The few fields a request sets, not every echoed field (a request sets two or three of ~30).
+        values = request.__dict__  # not getattr: deprecated fields would warn on read
+        extra = request.model_extra
+        setting = [(key, values[key]) for key in request.model_fields_set if key in _ECHOED]
+        if extra:
+            setting += [(key, value) for key, value in extra.items() if key in _ECHOED]
+        for key, value in setting:
             if isinstance(value, BaseModel):
                 value = dump_as_sent(value)
             elif isinstance(value, list):
@@ -304,9 +305,8 @@ def new_response(
     snapshot: dict[str, Any] = _TEMPLATE.copy()  # every field, in order, with its default
     for key, value in _MUTABLE_DEFAULTS:  # a container of its own for each response
         snapshot[key] = list(value) if isinstance(value, list) else dict(value)
-    for key in ECHOED_REQUEST_FIELDS:
-        value = req.get(key)
-        if value is not None:
+    for key, value in req.items():  # every echoed field has its place in the template already
+        if value is not None and key in _ECHOED:
             snapshot[key] = value
     if isinstance(snapshot["tools"], list):
         snapshot["tools"] = [_with_defaults(tool, TOOL_DEFAULTS) for tool in snapshot["tools"]]
