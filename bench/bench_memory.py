@@ -12,7 +12,9 @@ Each server is its own process (in-memory store unless said otherwise); its RSS 
   each round; its traced Python heap per round is printed, and the top 10 allocation sites
   growing between round 1's snapshot and the last round's, so a drift names its site (or, when
   the traced heap stays flat while RSS grows, shows the drift is below Python's objects: the
-  allocators' fragmentation). BENCH_TRACEMALLOC=0 leaves the twin out.
+  allocators' fragmentation). BENCH_TRACEMALLOC=0 leaves the twin out. On glibc a second twin gets
+  the same rounds and, before each reading, ``malloc_trim(0)`` (SIGUSR2): its RSS is what the
+  process still uses, the first server's minus the free memory the allocator keeps.
 - Non-reading replays: one response whose event log is ~10 MB; 20 raw-socket connections ask for
   its replay (``GET ?stream=true``) and never read. RSS growth while they are open (target
   < 40 MB: the server sends the backlog in bounded chunks as the socket drains, so a reader that
@@ -235,8 +237,15 @@ def rss_rounds(responses: int, rounds: int, retention: float, trace: bool = True
             env |= {"TRACEMALLOC": "1", "TRACEMALLOC_DIR": tmp}
             traced_url, traced = stack.enter_context(serve("responsekit_echo.py", **env))
             servers.append(traced_url)
+        trimmed_process = None
+        if platform.libc_ver()[0] == "glibc":
+            trimmed_url, trimmed_process = stack.enter_context(
+                serve("responsekit_echo.py", RETENTION_SECONDS=str(retention), MALLOC_TRIM_ON_SIGUSR2="1")
+            )
+            servers.append(trimmed_url)
         client = stack.enter_context(httpx.Client(timeout=30))
         samples: list[int] = []
+        trimmed: list[int] = []  # the trimmed twin's RSS after each round
         sent: list[int] = []
         heap: list[int] = []  # the traced server's Python heap after each round
         snapshots: list[tracemalloc.Snapshot] = []
@@ -244,11 +253,17 @@ def rss_rounds(responses: int, rounds: int, retention: float, trace: bool = True
             sent.append(wrk_count(url, script, responses))
             if trace:
                 wrk_count(traced_url, script, responses)
+            if trimmed_process is not None:
+                wrk_count(trimmed_url, script, responses)
             time.sleep(retention + 0.5)  # let the retention window pass (this is what is measured)
             for server in servers:
                 for _ in range(200):  # writes sweep what expired
                     client.post(server + "/responses", json=ECHO_REQUEST)
             samples.append(settled_rss(process.pid, limit=5.0))
+            if trimmed_process is not None:
+                trimmed_process.send_signal(signal.SIGUSR2)
+                client.get(trimmed_url + "/readiness").raise_for_status()  # the handler has run
+                trimmed.append(settled_rss(trimmed_process.pid, limit=5.0))
             if trace:
                 snapshot = _snapshot(traced, directory, round_ + 1)
                 heap.append(sum(stat.size for stat in snapshot.statistics("filename")))
@@ -265,6 +280,12 @@ def rss_rounds(responses: int, rounds: int, retention: float, trace: bool = True
         f"    worst drift from round 1: {worst:.1%}   (target <= {TARGET_ROUNDS_DRIFT:.0%}) "
         f"{_verdict(worst <= TARGET_ROUNDS_DRIFT)}"
     )
+    if trimmed:
+        drift = max(abs(t - trimmed[0]) / trimmed[0] for t in trimmed)
+        print(
+            f"    a twin's RSS after glibc's malloc_trim(0), each round: {', '.join(f'{t / MB:.1f}' for t in trimmed)}"
+            f" MB; worst drift {drift:.1%} (the rest of the RSS above is free memory the allocator keeps)"
+        )
     if len(snapshots) == 2:
         print(
             f"    its tracemalloc twin's Python heap (traced): {', '.join(f'{h / MB:.2f}' for h in heap)} MB; "

@@ -4,6 +4,9 @@ HANDLER=floor serves the least a handler can answer instead: ``response.created`
 ``response.in_progress`` and ``response.completed``, no output (bench_http and bench_instructions
 send it ``store: false``): what any response costs on this runtime, whatever its handler does.
 
+With MALLOC_TRIM_ON_SIGUSR2=1 (glibc; the memory benchmark's trimmed twin), SIGUSR2 calls
+``malloc_trim(0)``: the heap's free pages go back to the OS.
+
 RETENTION_SECONDS sets the response and event-log retention (default an hour). The store is
 RESPONSEKIT_STORE's (memory when unset). With TRACEMALLOC=1 (the memory benchmark's drift report)
 tracemalloc traces allocations from the start, and each SIGUSR1 writes a heap snapshot to
@@ -38,6 +41,12 @@ from responsekit import (  # noqa: E402
     ResponsesServerOptions,
     TextResponse,
 )
+
+if os.environ.get("MALLOC_TRIM_ON_SIGUSR2") == "1":  # for the bench only: see the docstring
+    import ctypes
+    import signal
+
+    signal.signal(signal.SIGUSR2, lambda *_: ctypes.CDLL("libc.so.6").malloc_trim(0))
 
 retention = float(os.environ.get("RETENTION_SECONDS", "3600"))
 options = ResponsesServerOptions(response_retention_seconds=retention, event_log_retention_seconds=retention)
