@@ -192,15 +192,15 @@ def throughput(tmp: Path, stream: bool, seconds: float, rounds: int, peer: bool)
         print(
             f"    {name:<17} {value:>9.0f} req/s   (rounds: {', '.join(f'{v:.0f}' for v in results[name])})"
         )
-    rk, bare = med["responsekit"], med["bare starlette"]
+    rk, bare, peer = med["responsekit"], med["bare starlette"], med.get("peer 2.3.0")
     vs_bare, vs_peer = TARGETS[stream]
     ratio = rk / bare if bare else 0.0
     print(
         f"    ratio responsekit / bare starlette = {ratio:5.2f}  (target >= {vs_bare:5.2f}) "
         f"{_verdict(ratio >= vs_bare)}"
     )
-    if "peer 2.3.0" in med and med["peer 2.3.0"]:
-        ratio = rk / med["peer 2.3.0"]
+    if peer:
+        ratio = rk / peer
         print(
             f"    ratio responsekit / peer 2.3.0     = {ratio:5.2f}  (target >= {vs_peer:5.2f}) "
             f"{_verdict(ratio >= vs_peer)}"
@@ -211,8 +211,8 @@ def throughput(tmp: Path, stream: bool, seconds: float, rounds: int, peer: bool)
             f"    ratio floor / bare starlette       = {floor / bare:5.2f}  (no target: the most any "
             "handler can reach on this runtime)"
         )
-    if "peer 2.3.0" in med and med["peer 2.3.0"]:
-        print(f"    ratio floor / peer 2.3.0           = {floor / med['peer 2.3.0']:5.2f}")
+    if peer:
+        print(f"    ratio floor / peer 2.3.0           = {floor / peer:5.2f}")
 
 
 def _count_events(url: str) -> tuple[int, float]:
